@@ -1,0 +1,171 @@
+//! Durable state: one [`Store`] trait, one implementation per backend, chosen from the database
+//! URL. SQLite (embedded, nothing to install) is the default; PostgreSQL serves several replicas.
+//!
+//! Each backend has its own embedded, append-only migrations (`migrations/<backend>/`), applied
+//! when the store is opened. Queries are written at run time (`sqlx::query`), so there is no
+//! offline query cache to keep in step.
+
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::config::redact_url;
+
+/// Which database a store uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: one instance.
+    Sqlite,
+    /// PostgreSQL: several replicas.
+    Postgres,
+}
+
+/// What went wrong with the database. Messages never contain a password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The URL is not one herald can use.
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
+    UnsupportedUrl(String),
+    /// Couldn't connect or open the file.
+    #[error("can't open the database {url}: {source}")]
+    Connect {
+        /// The URL, with any password hidden.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// A migration failed.
+    #[error("can't bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// herald's durable state. Implemented once per backend.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Applies any migrations not yet applied. Applying twice changes nothing.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// The versions of the migrations applied, in order.
+    async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError>;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens (creating if needed) and migrates the store a URL names. Relative SQLite paths are
+/// resolved against `base_dir` (the folder of herald.toml).
+pub async fn open(url: &str, base_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::open(url, base_dir).await?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(PostgresStore::open(url).await?)
+    } else {
+        return Err(StoreError::UnsupportedUrl(redact_url(url)));
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Store tests run against SQLite always and PostgreSQL when `HERALD_TEST_POSTGRES_URL` is set
+    //! (CI sets it and also sets `HERALD_REQUIRE_POSTGRES=1`, so the tests can't silently skip).
+
+    use super::*;
+
+    /// A fresh SQLite store in a temporary folder (kept alive by the returned guard).
+    pub async fn sqlite() -> (Arc<dyn Store>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = open("sqlite://test.db", dir.path()).await.expect("open sqlite");
+        (store, dir)
+    }
+
+    /// The URL of a fresh, empty PostgreSQL database, or `None` when none is configured.
+    pub async fn postgres_url() -> Option<String> {
+        let Ok(admin) = std::env::var("HERALD_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("HERALD_REQUIRE_POSTGRES").is_err(),
+                "HERALD_REQUIRE_POSTGRES is set but HERALD_TEST_POSTGRES_URL is not"
+            );
+            return None;
+        };
+        Some(fresh_postgres_database(&admin).await)
+    }
+
+    /// Creates a uniquely named database on the server `admin` points at and returns its URL.
+    pub async fn fresh_postgres_database(admin: &str) -> String {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect to test postgres");
+        let name = format!(
+            "herald_test_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        );
+        // The name is made here from digits only.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let mut url = url::Url::parse(admin).expect("postgres url");
+        url.set_path(&name);
+        url.to_string()
+    }
+
+    /// Every backend available to tests.
+    pub async fn all() -> Vec<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
+        let (sqlite, dir) = sqlite().await;
+        let mut stores = vec![(sqlite, Some(dir))];
+        if let Some(url) = postgres_url().await {
+            stores.push((open(&url, Path::new(".")).await.expect("open postgres"), None));
+        }
+        stores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn migrating_twice_is_a_no_op() {
+        for (store, _guard) in testing::all().await {
+            let before = store.applied_migrations().await.unwrap();
+            assert!(!before.is_empty(), "{:?}", store.backend());
+            store.migrate().await.unwrap();
+            store.migrate().await.unwrap();
+            assert_eq!(store.applied_migrations().await.unwrap(), before, "{:?}", store.backend());
+            store.ping().await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn unsupported_urls_are_refused_without_leaking_passwords() {
+        let err = open("mysql://u:hunter2@db/x", Path::new(".")).await.unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn relative_sqlite_paths_are_relative_to_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        open("sqlite://state/herald.db", dir.path()).await.unwrap();
+        assert!(dir.path().join("state/herald.db").exists());
+    }
+}
