@@ -83,7 +83,9 @@ impl HoursConfig {
     pub const DAYS: [&'static str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
     fn days(&self) -> [&Option<String>; 7] {
-        [&self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun]
+        [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ]
     }
 }
 
@@ -274,7 +276,10 @@ pub struct LoadedConfig {
 #[non_exhaustive]
 pub enum ConfigError {
     /// No config where it was expected.
-    #[error("no {} at {path}: run `herald init` to create one, or pass --config", CONFIG_FILE)]
+    #[error(
+        "no {} at {path}: run `herald init` to create one, or pass --config",
+        CONFIG_FILE
+    )]
     Missing {
         /// Where herald looked.
         path: String,
@@ -373,7 +378,9 @@ impl LoadedConfig {
     /// Invalid entries were reported by validation and are treated as closed here.
     pub fn office_hours(&self, account: Option<&str>) -> OfficeHours {
         let defaults = self.config.as_ref().and_then(|c| c.hours.as_ref());
-        let own = account.and_then(|name| self.account(name)).and_then(|a| a.hours.as_ref());
+        let own = account
+            .and_then(|name| self.account(name))
+            .and_then(|a| a.hours.as_ref());
         let weekly = match own.or(defaults) {
             Some(h) => weekly_from(h).unwrap_or_else(|_| Weekly::nine_to_five()),
             None => Weekly::nine_to_five(),
@@ -420,7 +427,11 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
         if !seen.insert(account.name.as_str()) {
             findings.push(
                 loaded
-                    .finding_at(&format!("{prefix}.name"), Code::Parse, format!("two accounts are named `{}`", account.name))
+                    .finding_at(
+                        &format!("{prefix}.name"),
+                        Code::Parse,
+                        format!("two accounts are named `{}`", account.name),
+                    )
                     .help("give each account its own name: posts choose accounts by name"),
             );
         }
@@ -430,7 +441,11 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
         if account.platform == Platform::Outbox && account.path.is_none() {
             findings.push(
                 loaded
-                    .finding_at(&format!("{prefix}.platform"), Code::Parse, format!("the outbox account `{}` has no `path`", account.name))
+                    .finding_at(
+                        &format!("{prefix}.platform"),
+                        Code::Parse,
+                        format!("the outbox account `{}` has no `path`", account.name),
+                    )
                     .help("add `path = \"outbox\"`: the folder publications are written to"),
             );
         }
@@ -439,14 +454,22 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
     if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         findings.push(
             loaded
-                .finding_at("database.url", Code::Parse, "the database URL must start with `sqlite:` or `postgres://`")
+                .finding_at(
+                    "database.url",
+                    Code::Parse,
+                    "the database URL must start with `sqlite:` or `postgres://`",
+                )
                 .help("use `sqlite://herald.db` for one instance, or `postgres://…` for several replicas"),
         );
     }
     if config.server.listen.parse::<std::net::SocketAddr>().is_err() {
         findings.push(
             loaded
-                .finding_at("server.listen", Code::Parse, format!("`{}` is not an address to listen on", config.server.listen))
+                .finding_at(
+                    "server.listen",
+                    Code::Parse,
+                    format!("`{}` is not an address to listen on", config.server.listen),
+                )
                 .help("write an IP address and port, like `127.0.0.1:8080`"),
         );
     }
@@ -460,7 +483,11 @@ fn validate_hours(hours: &HoursConfig, prefix: &str, loaded: &LoadedConfig, find
         {
             findings.push(
                 loaded
-                    .finding_at(&format!("{prefix}.{}", HoursConfig::DAYS[i]), Code::Parse, format!("invalid office hours: {e}"))
+                    .finding_at(
+                        &format!("{prefix}.{}", HoursConfig::DAYS[i]),
+                        Code::Parse,
+                        format!("invalid office hours: {e}"),
+                    )
                     .help("write ranges like \"09:00-17:00\" or \"09:00-12:30,13:30-17:00\", or \"closed\""),
             );
         }
@@ -490,7 +517,10 @@ mod tests {
         let (_, findings) = load(
             "timezone = \"Europe/Lodnon\"\n[hours]\nmon = \"17:00-09:00\"\n[[accounts]]\nname = \"a\"\nplatform = \"outbox\"\npath = \"o\"\n[[accounts]]\nname = \"a\"\nplatform = \"outbox\"\npath = \"p\"\n",
         );
-        let got: Vec<_> = findings.iter().map(|f| (f.line, f.column, f.code.as_str())).collect();
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.line, f.column, f.code.as_str()))
+            .collect();
         assert_eq!(got, vec![(1, 12, "parse"), (3, 7, "parse"), (9, 8, "parse")]);
         assert_eq!(findings[0].help.as_deref(), Some("did you mean `Europe/London`?"));
     }

@@ -219,8 +219,7 @@ pub struct Finding {
     pub code: Code,
     /// What is wrong, in one sentence.
     pub message: String,
-    /// What to do about it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// What to do about it (`null` in JSON when there is nothing to add).
     pub help: Option<String>,
     /// A short note shown under the caret.
     #[serde(skip)]
@@ -371,10 +370,20 @@ impl Report {
         }
     }
 
-    /// The JSON document PRODUCT.md fixes: `{"findings":[…],"summary":{…}}`.
-    pub fn to_json(&mut self) -> serde_json::Value {
+    /// The JSON document PRODUCT.md fixes: `{"findings":[…],"summary":{…}}`, keys in its order.
+    pub fn to_json(&mut self) -> String {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            findings: &'a [Finding],
+            summary: Summary,
+        }
         let summary = self.summary();
-        serde_json::json!({ "findings": self.findings(), "summary": summary })
+        let json = Json {
+            findings: self.findings(),
+            summary,
+        };
+        // Serialising plain structs of strings and numbers can't fail.
+        serde_json::to_string(&json).unwrap_or_default()
     }
 
     /// Renders every finding for a person, then a summary line.

@@ -1,12 +1,16 @@
 //! herald: checks, schedules and publishes a public-sector team's social-media calendar, and
 //! answers the public out of hours.
+//!
+//! The library holds everything; `src/main.rs` only calls [`cli::main`].
 
 pub mod approval;
 pub mod checks;
+pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diag;
 pub mod hours;
+pub mod project;
 pub mod render;
 pub mod store;
 pub mod tomldoc;

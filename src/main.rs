@@ -1,1 +1,5 @@
-fn main() {}
+//! The `herald` command: everything lives in the library; this only runs it.
+
+fn main() -> std::process::ExitCode {
+    herald::cli::main()
+}

@@ -31,7 +31,10 @@ pub fn render(spec: &PostSpec, campaign: Option<&Campaign>, platform: Platform) 
         };
     }
     let mut text = spec.text.clone();
-    let link = spec.link.as_deref().map(|link| tag_link(link, campaign, platform));
+    let link = spec
+        .link
+        .as_deref()
+        .map(|link| tag_link(link, campaign, platform));
     if let (Some(original), Some(tagged)) = (spec.link.as_deref(), link.as_deref()) {
         if text.contains(original) {
             text = text.replace(original, tagged);
@@ -110,13 +113,22 @@ mod tests {
 
     fn campaign() -> Campaign {
         let text = "name = \"W\"\nstarts = 2026-10-01\nends = 2027-03-31\nhashtags = [\"WinterVaccines\", \"NHS\"]\nutm_campaign = \"winter-2026\"\n";
-        Campaign::load(crate::diag::SourceFile::new("content/campaigns/winter.toml", text)).0.unwrap()
+        Campaign::load(crate::diag::SourceFile::new(
+            "content/campaigns/winter.toml",
+            text,
+        ))
+        .0
+        .unwrap()
     }
 
     #[test]
     fn adds_missing_hashtags_and_a_tagged_link() {
         let c = campaign();
-        let r = render(&spec("Book your #nhs flu jab.", Some("https://www.nhs.uk/flu/")), Some(&c), Platform::Mastodon);
+        let r = render(
+            &spec("Book your #nhs flu jab.", Some("https://www.nhs.uk/flu/")),
+            Some(&c),
+            Platform::Mastodon,
+        );
         assert_eq!(
             r.text,
             "Book your #nhs flu jab.\n\nhttps://www.nhs.uk/flu/?utm_source=mastodon&utm_medium=social&utm_campaign=winter-2026\n\n#WinterVaccines"
@@ -126,7 +138,14 @@ mod tests {
     #[test]
     fn tags_a_link_already_in_the_text_and_respects_existing_tags() {
         let c = campaign();
-        let r = render(&spec("See https://www.nhs.uk/flu/ now #WinterVaccines #NHS", Some("https://www.nhs.uk/flu/")), Some(&c), Platform::X);
+        let r = render(
+            &spec(
+                "See https://www.nhs.uk/flu/ now #WinterVaccines #NHS",
+                Some("https://www.nhs.uk/flu/"),
+            ),
+            Some(&c),
+            Platform::X,
+        );
         assert_eq!(
             r.text,
             "See https://www.nhs.uk/flu/?utm_source=x&utm_medium=social&utm_campaign=winter-2026 now #WinterVaccines #NHS"

@@ -131,6 +131,9 @@ pub fn load<T: DeserializeOwned>(source: &SourceFile, range: Range<usize>, what:
 
     let mut findings = Vec::new();
     let mut set_aside: BTreeSet<String> = BTreeSet::new();
+    // Keys suggested for unknown ones: if `chanels` was reported with "did you mean `channels`?",
+    // a missing `channels` is the same mistake and is not reported again.
+    let mut suggested: BTreeSet<String> = BTreeSet::new();
     let mut only_unknown_keys = true;
     for _ in 0..MAX_PROBLEMS {
         let whole = 0..text.len();
@@ -153,7 +156,12 @@ pub fn load<T: DeserializeOwned>(source: &SourceFile, range: Range<usize>, what:
         if let Some((name, expected)) = parse_unknown_field(&message) {
             let removed = remove_entry_at(&mut table, &span, "");
             let path = removed.clone().unwrap_or_else(|| name.clone());
-            findings.push(unknown_key_finding(source, offset, &span, &path, &name, &expected, what));
+            if let Some(best) = did_you_mean(&name, expected.iter().map(String::as_str)) {
+                suggested.insert(best.to_owned());
+            }
+            findings.push(unknown_key_finding(
+                source, offset, &span, &path, &name, &expected, what,
+            ));
             if removed.is_none() {
                 return Loaded {
                     value: None,
@@ -164,8 +172,15 @@ pub fn load<T: DeserializeOwned>(source: &SourceFile, range: Range<usize>, what:
             continue;
         }
         only_unknown_keys = false;
-        if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
-            if set_aside.iter().any(|p| p == field || p.ends_with(&format!(".{field}"))) {
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+        {
+            if suggested.contains(field)
+                || set_aside
+                    .iter()
+                    .any(|p| p == field || p.ends_with(&format!(".{field}")))
+            {
                 // Already reported as a bad value; don't report it again as missing.
                 break;
             }
@@ -179,8 +194,13 @@ pub fn load<T: DeserializeOwned>(source: &SourceFile, range: Range<usize>, what:
             }
             None => {
                 findings.push(
-                    Finding::at(source, span.start + offset..span.end + offset, Code::Parse, polish(&message))
-                        .help(format!("fix the {what} and run `herald check` again")),
+                    Finding::at(
+                        source,
+                        span.start + offset..span.end + offset,
+                        Code::Parse,
+                        polish(&message),
+                    )
+                    .help(format!("fix the {what} and run `herald check` again")),
                 );
                 break;
             }
@@ -193,7 +213,13 @@ pub fn load<T: DeserializeOwned>(source: &SourceFile, range: Range<usize>, what:
     }
 }
 
-fn syntax_finding(source: &SourceFile, offset: usize, text: &str, err: &toml::de::Error, what: &str) -> Finding {
+fn syntax_finding(
+    source: &SourceFile,
+    offset: usize,
+    text: &str,
+    err: &toml::de::Error,
+    what: &str,
+) -> Finding {
     let span = err.span().unwrap_or(0..0);
     let span = span.start.min(text.len())..span.end.min(text.len());
     let message = err.message().trim();
@@ -223,12 +249,7 @@ fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let end = rest.find('`')?;
     let name = rest[..end].to_owned();
     let tail = &rest[end + 1..];
-    let expected = tail
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect();
+    let expected = tail.split('`').skip(1).step_by(2).map(str::to_owned).collect();
     Some((name, expected))
 }
 
@@ -252,19 +273,40 @@ fn unknown_key_finding(
         None if expected.is_empty() => finding.help("remove this key: nothing is expected here"),
         None => finding.help(format!(
             "remove it, or use one of the known keys: {}",
-            expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            expected
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
 
-fn missing_field_finding(source: &SourceFile, offset: usize, span: &Range<usize>, field: &str, what: &str) -> Finding {
+fn missing_field_finding(
+    source: &SourceFile,
+    offset: usize,
+    span: &Range<usize>,
+    field: &str,
+    what: &str,
+) -> Finding {
     // Point at the start of the table that lacks the key, not at the whole table.
     let start = span.start + offset;
-    Finding::at(source, start..start, Code::Parse, format!("the {what} needs `{field}`"))
-        .help(format!("add a line `{field} = …`"))
+    Finding::at(
+        source,
+        start..start,
+        Code::Parse,
+        format!("the {what} needs `{field}`"),
+    )
+    .help(format!("add a line `{field} = …`"))
 }
 
-fn value_finding(source: &SourceFile, offset: usize, span: &Range<usize>, path: &str, message: &str) -> Finding {
+fn value_finding(
+    source: &SourceFile,
+    offset: usize,
+    span: &Range<usize>,
+    path: &str,
+    message: &str,
+) -> Finding {
     let finding = Finding::at(
         source,
         span.start + offset..span.end + offset,
@@ -302,7 +344,9 @@ fn remove_entry_at(table: &mut DeTable<'_>, span: &Range<usize>, prefix: &str) -
         if let Some(inner) = remove_nested(value.get_mut(), span, &path) {
             return Some(inner);
         }
-        if hit.is_none() && (key.span() == *span || contains(&key.span(), span) || contains(&value.span(), span)) {
+        if hit.is_none()
+            && (key.span() == *span || contains(&key.span(), span) || contains(&value.span(), span))
+        {
             hit = Some((key.clone(), path));
         }
     }
@@ -314,16 +358,20 @@ fn remove_entry_at(table: &mut DeTable<'_>, span: &Range<usize>, prefix: &str) -
 fn remove_nested(value: &mut DeValue<'_>, span: &Range<usize>, path: &str) -> Option<String> {
     match value {
         DeValue::Table(t) => remove_entry_at(t, span, path),
-        DeValue::Array(items) => items.iter_mut().enumerate().find_map(|(i, item)| match item.get_mut() {
-            DeValue::Table(t) => remove_entry_at(t, span, &format!("{path}[{i}]")),
-            _ => None,
-        }),
+        DeValue::Array(items) => items
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, item)| match item.get_mut() {
+                DeValue::Table(t) => remove_entry_at(t, span, &format!("{path}[{i}]")),
+                _ => None,
+            }),
         _ => None,
     }
 }
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
-    outer.start <= inner.start && inner.end <= outer.end && !(outer.is_empty() && !inner.is_empty())
+    // An empty outer range contains only empty ranges at its position.
+    outer.start <= inner.start && inner.end <= outer.end && (inner.is_empty() || !outer.is_empty())
 }
 
 #[cfg(test)]
@@ -372,7 +420,8 @@ mod tests {
 
     #[test]
     fn reports_every_unknown_key_and_still_gives_a_value() {
-        let loaded = load_doc("nmae = \"a\"\nname = \"b\"\ncuont = 3\n[[items]]\npath = \"p\"\natl = \"x\"\n");
+        let loaded =
+            load_doc("nmae = \"a\"\nname = \"b\"\ncuont = 3\n[[items]]\npath = \"p\"\natl = \"x\"\n");
         let mut findings = loaded.findings.clone();
         findings.sort_by_key(|f| f.line);
         assert_eq!(
@@ -397,15 +446,32 @@ mod tests {
         let found = positions(&findings);
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!((found[0].0, found[0].1, found[0].2), (1, 8, "parse"));
-        assert!(found[0].3.starts_with("invalid value for `name`"), "{}", found[0].3);
+        assert!(
+            found[0].3.starts_with("invalid value for `name`"),
+            "{}",
+            found[0].3
+        );
         assert_eq!((found[1].0, found[1].1), (2, 9));
+        assert!(loaded.value.is_none());
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_reported_once() {
+        let loaded = load_doc("nmae = \"a\"\n");
+        assert_eq!(
+            positions(&loaded.findings),
+            vec![(1, 1, "unknown-key", "unknown key `nmae` in the test file")]
+        );
         assert!(loaded.value.is_none());
     }
 
     #[test]
     fn reports_missing_required_key() {
         let loaded = load_doc("count = 1\n");
-        assert_eq!(positions(&loaded.findings), vec![(1, 1, "parse", "the test file needs `name`")]);
+        assert_eq!(
+            positions(&loaded.findings),
+            vec![(1, 1, "parse", "the test file needs `name`")]
+        );
     }
 
     #[test]
@@ -413,7 +479,11 @@ mod tests {
         let loaded = load_doc("name = \"a\"\ncount = = 2\n");
         assert!(!loaded.findings.is_empty());
         assert_eq!(loaded.findings[0].line, 2);
-        assert!(loaded.findings[0].message.starts_with("the test file is not valid TOML"));
+        assert!(
+            loaded.findings[0]
+                .message
+                .starts_with("the test file is not valid TOML")
+        );
         assert!(loaded.value.is_none());
     }
 }

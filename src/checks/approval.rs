@@ -11,12 +11,18 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
     let Ok(parts) = approval::parts(post, &ctx.calendar.dir) else {
         return Vec::new();
     };
-    let approve = format!("herald approve {} --by \"YOUR NAME\"", crate::diag::display_path(post.path()));
+    let approve = format!(
+        "herald approve {} --by \"YOUR NAME\"",
+        crate::diag::display_path(post.path())
+    );
     match approval::status(post, &parts) {
         Status::Approved => Vec::new(),
         Status::NotApproved => vec![
-            post.finding(Code::NotApproved, "this post has not been approved, so it won't be published")
-                .help(format!("once it has been reviewed, run `{approve}`")),
+            post.finding(
+                Code::NotApproved,
+                "this post has not been approved, so it won't be published",
+            )
+            .help(format!("once it has been reviewed, run `{approve}`")),
         ],
         Status::Stale { changed } => {
             let by = post.spec.approved_by.as_deref().unwrap_or("someone");
@@ -26,8 +32,14 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                 format!("changed: {}", join_words(&changed))
             };
             vec![
-                post.finding_at("approved_hash", Code::ApprovalStale, format!("this post changed after {by} approved it ({what})"))
-                    .help(format!("ask an approver to review the change, then run `{approve}`")),
+                post.finding_at(
+                    "approved_hash",
+                    Code::ApprovalStale,
+                    format!("this post changed after {by} approved it ({what})"),
+                )
+                .help(format!(
+                    "ask an approver to review the change, then run `{approve}`"
+                )),
             ]
         }
     }
@@ -68,7 +80,10 @@ mod tests {
         let findings = run_rule(check, &config(""), dir.path(), &post(&approved, "Hello, edited"));
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].code, Code::ApprovalStale);
-        assert_eq!(findings[0].message, "this post changed after Head of Comms approved it (changed: the text)");
+        assert_eq!(
+            findings[0].message,
+            "this post changed after Head of Comms approved it (changed: the text)"
+        );
         assert_eq!(findings[0].line, 5);
     }
 

@@ -11,8 +11,15 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         let names: Vec<&str> = config.accounts.iter().map(|a| a.name.as_str()).collect();
         if post.spec.channels.is_empty() {
             findings.push(
-                post.finding_at("channels", Code::UnknownChannel, "this post has no channels, so it would go nowhere")
-                    .help(format!("list the accounts to publish to, e.g. channels = [\"{}\"]", names.first().unwrap_or(&"outbox"))),
+                post.finding_at(
+                    "channels",
+                    Code::UnknownChannel,
+                    "this post has no channels, so it would go nowhere",
+                )
+                .help(format!(
+                    "list the accounts to publish to, e.g. channels = [\"{}\"]",
+                    names.first().unwrap_or(&"outbox")
+                )),
             );
         }
         for (i, channel) in post.spec.channels.iter().enumerate() {
@@ -26,7 +33,9 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
             );
             findings.push(match did_you_mean(channel, names.iter().copied()) {
                 Some(best) => finding.help(format!("did you mean `{best}`?")),
-                None if names.is_empty() => finding.help("herald.toml has no accounts yet: add an [[accounts]] table"),
+                None if names.is_empty() => {
+                    finding.help("herald.toml has no accounts yet: add an [[accounts]] table")
+                }
                 None => finding.help(format!("the accounts are: {}", names.join(", "))),
             });
         }
@@ -43,7 +52,9 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         );
         findings.push(match did_you_mean(campaign, ids) {
             Some(best) => finding.help(format!("did you mean `{best}`?")),
-            None => finding.help(format!("create content/campaigns/{campaign}.toml, or remove `campaign`")),
+            None => finding.help(format!(
+                "create content/campaigns/{campaign}.toml, or remove `campaign`"
+            )),
         });
     }
     findings
@@ -58,7 +69,10 @@ mod tests {
 
     #[test]
     fn flags_unknown_channels_with_a_hint() {
-        let post = post("publish_at = 2026-12-01T10:00:00\nchannels = [\"outbox\", \"mastadon\"]", "Hi");
+        let post = post(
+            "publish_at = 2026-12-01T10:00:00\nchannels = [\"outbox\", \"mastadon\"]",
+            "Hi",
+        );
         let findings = run_rule(check, &config(CONFIG), std::path::Path::new("content"), &post);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].code, Code::UnknownChannel);
@@ -68,13 +82,19 @@ mod tests {
 
     #[test]
     fn known_channels_pass() {
-        let post = post("publish_at = 2026-12-01T10:00:00\nchannels = [\"outbox\", \"mastodon\"]", "Hi");
+        let post = post(
+            "publish_at = 2026-12-01T10:00:00\nchannels = [\"outbox\", \"mastodon\"]",
+            "Hi",
+        );
         assert!(run_rule(check, &config(CONFIG), std::path::Path::new("content"), &post).is_empty());
     }
 
     #[test]
     fn flags_unknown_campaigns() {
-        let post = post("publish_at = 2026-12-01T10:00:00\nchannels = [\"outbox\"]\ncampaign = \"winter\"", "Hi");
+        let post = post(
+            "publish_at = 2026-12-01T10:00:00\nchannels = [\"outbox\"]\ncampaign = \"winter\"",
+            "Hi",
+        );
         let findings = run_rule(check, &config(CONFIG), std::path::Path::new("content"), &post);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].code, Code::UnknownCampaign);

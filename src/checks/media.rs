@@ -63,7 +63,10 @@ mod tests {
             got,
             vec![
                 (7, "image `media/gone.png` doesn't exist"),
-                (9, "`../etc/passwd` is outside the content folder: media paths are relative to content/ and can't use `..`"),
+                (
+                    9,
+                    "`../etc/passwd` is outside the content folder: media paths are relative to content/ and can't use `..`"
+                ),
                 (11, "video `media` is a folder, not a file"),
             ]
         );

@@ -116,8 +116,16 @@ impl Campaign {
         let at = |key: &str| spans.value(key).unwrap_or(0..0);
         if file.ends < file.starts {
             findings.push(
-                Finding::at(&source, at("ends"), Code::Parse, format!("the campaign ends ({}) before it starts ({})", file.ends, file.starts))
-                    .help("`ends` is the last day of the campaign; make it on or after `starts`"),
+                Finding::at(
+                    &source,
+                    at("ends"),
+                    Code::Parse,
+                    format!(
+                        "the campaign ends ({}) before it starts ({})",
+                        file.ends, file.starts
+                    ),
+                )
+                .help("`ends` is the last day of the campaign; make it on or after `starts`"),
             );
         }
         let mut hashtags = Vec::new();
@@ -125,8 +133,13 @@ impl Campaign {
             let bare = tag.strip_prefix('#').unwrap_or(tag);
             if bare.is_empty() || !bare.chars().all(|c| c.is_alphanumeric() || c == '_') {
                 findings.push(
-                    Finding::at(&source, at(&format!("hashtags[{i}]")), Code::Parse, format!("`{tag}` is not a hashtag"))
-                        .help("a hashtag is letters, digits and `_` only, like \"WinterVaccines\""),
+                    Finding::at(
+                        &source,
+                        at(&format!("hashtags[{i}]")),
+                        Code::Parse,
+                        format!("`{tag}` is not a hashtag"),
+                    )
+                    .help("a hashtag is letters, digits and `_` only, like \"WinterVaccines\""),
                 );
             } else {
                 hashtags.push(format!("#{bare}"));
@@ -139,8 +152,13 @@ impl Campaign {
             let prefix = format!("recurring[{i}].");
             if !ids.insert(entry.id.clone()) {
                 findings.push(
-                    Finding::at(&source, at(&format!("{prefix}id")), Code::Parse, format!("two recurring posts are called `{}`", entry.id))
-                        .help("give each recurring post its own `id`: herald records publications by it"),
+                    Finding::at(
+                        &source,
+                        at(&format!("{prefix}id")),
+                        Code::Parse,
+                        format!("two recurring posts are called `{}`", entry.id),
+                    )
+                    .help("give each recurring post its own `id`: herald records publications by it"),
                 );
                 continue;
             }
@@ -195,7 +213,8 @@ mod tests {
     #[test]
     fn loads_recurring_posts_with_their_spans() {
         let text = "name = \"Winter\"\nstarts = 2026-10-01\nends = 2027-03-31\nhashtags = [\"WinterVaccines\", \"#NHS\"]\n\n[[recurring]]\nid = \"weekly\"\ncron = \"0 0 10 * * Tue\"\nchannels = [\"outbox\"]\ntext = \"Book your jab\"\n";
-        let (campaign, posts, findings) = Campaign::load(SourceFile::new("content/campaigns/winter.toml", text));
+        let (campaign, posts, findings) =
+            Campaign::load(SourceFile::new("content/campaigns/winter.toml", text));
         assert!(findings.is_empty(), "{findings:?}");
         let campaign = campaign.unwrap();
         assert_eq!(campaign.hashtags, vec!["#WinterVaccines", "#NHS"]);

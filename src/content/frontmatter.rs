@@ -24,11 +24,18 @@ pub fn split(source: &SourceFile) -> Result<Parts, Finding> {
     };
     let first_line = text[first.clone()].trim_end();
     if first_line != "+++" {
-        let finding = Finding::at(source, first.start..first.start + first_line.len(), Code::Parse, "this post doesn't start with front matter");
+        let finding = Finding::at(
+            source,
+            first.start..first.start + first_line.len(),
+            Code::Parse,
+            "this post doesn't start with front matter",
+        );
         return Err(if first_line == "---" {
             finding.help("herald reads TOML front matter between `+++` lines, not YAML between `---` lines")
         } else {
-            finding.help("did you forget the `+++` line? Start with `+++`, the settings, another `+++`, then the text")
+            finding.help(
+                "did you forget the `+++` line? Start with `+++`, the settings, another `+++`, then the text",
+            )
         });
     }
     for line in lines {
@@ -41,8 +48,13 @@ pub fn split(source: &SourceFile) -> Result<Parts, Finding> {
             });
         }
     }
-    Err(Finding::at(source, first.start..first.start + 3, Code::Parse, "the front matter that starts here is never closed")
-        .help("add a line `+++` after the settings, before the post text"))
+    Err(Finding::at(
+        source,
+        first.start..first.start + 3,
+        Code::Parse,
+        "the front matter that starts here is never closed",
+    )
+    .help("add a line `+++` after the settings, before the post text"))
 }
 
 /// Each line's range including its line break.
@@ -93,14 +105,27 @@ mod tests {
             parts("+++\na = 1\n+++\n\nHello\nworld\n\n"),
             Ok(("a = 1\n".to_owned(), "Hello\nworld".to_owned()))
         );
-        assert_eq!(parts("+++\r\na = 1\r\n+++\r\nHi\r\n"), Ok(("a = 1\r\n".to_owned(), "Hi".to_owned())));
+        assert_eq!(
+            parts("+++\r\na = 1\r\n+++\r\nHi\r\n"),
+            Ok(("a = 1\r\n".to_owned(), "Hi".to_owned()))
+        );
         assert_eq!(parts("+++\n+++\n"), Ok((String::new(), String::new())));
     }
 
     #[test]
     fn explains_what_is_missing() {
         assert_eq!(parts("").unwrap_err().2, "this post is empty");
-        assert_eq!(parts("Hello\n").unwrap_err().2, "this post doesn't start with front matter");
-        assert_eq!(parts("+++\na = 1\nHello\n").unwrap_err(), (1, 1, "the front matter that starts here is never closed".to_owned()));
+        assert_eq!(
+            parts("Hello\n").unwrap_err().2,
+            "this post doesn't start with front matter"
+        );
+        assert_eq!(
+            parts("+++\na = 1\nHello\n").unwrap_err(),
+            (
+                1,
+                1,
+                "the front matter that starts here is never closed".to_owned()
+            )
+        );
     }
 }

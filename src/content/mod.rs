@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub use campaign::{Campaign, CampaignFile, RecurringFile};
 pub use frontmatter::split as split_front_matter;
 pub use post::{Image, Kind, Post, PostFile, PostSpec, PublishAt, TextMap, Video, When};
-pub use replies::{Crisis, ReplyTemplate, Replies, Route};
+pub use replies::{Crisis, Replies, ReplyTemplate, Route};
 pub use words::Words;
 
 use crate::diag::{Code, Finding, Report, SourceFile};
@@ -44,7 +44,9 @@ impl ReadError {
         let finding = Finding::file(&source.path, Code::Parse, format!("can't read this file: {self}"));
         match self {
             ReadError::Io(_) => finding.help("check that the file exists and herald may read it"),
-            ReadError::TooLarge(_) => finding.help("posts and settings are small text files; is this the right file?"),
+            ReadError::TooLarge(_) => {
+                finding.help("posts and settings are small text files; is this the right file?")
+            }
             ReadError::NotUtf8(_) => finding.help("save the file as UTF-8 text"),
         }
     }
@@ -195,7 +197,11 @@ fn walk(dir: &Path, extension: &str, report: &mut Report, found: &mut Vec<PathBu
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            report.push(Finding::file(dir, Code::Parse, format!("can't read this folder: {e}")));
+            report.push(Finding::file(
+                dir,
+                Code::Parse,
+                format!("can't read this folder: {e}"),
+            ));
             return;
         }
     };

@@ -75,9 +75,11 @@ impl<'de> Deserialize<'de> for PublishAt {
         let value = toml::Value::deserialize(d)?;
         let datetime = match value {
             toml::Value::Datetime(dt) => dt,
-            toml::Value::String(s) => s
-                .parse::<toml::value::Datetime>()
-                .map_err(|_| D::Error::custom(format!("`{s}` is not a date and time; write it like 2026-12-01T10:00:00")))?,
+            toml::Value::String(s) => s.parse::<toml::value::Datetime>().map_err(|_| {
+                D::Error::custom(format!(
+                    "`{s}` is not a date and time; write it like 2026-12-01T10:00:00"
+                ))
+            })?,
             other => {
                 return Err(D::Error::custom(format!(
                     "expected a date and time like 2026-12-01T10:00:00, found {}",
@@ -91,10 +93,13 @@ impl<'de> Deserialize<'de> for PublishAt {
 
 fn publish_at_from_toml(dt: &toml::value::Datetime) -> Result<PublishAt, String> {
     let (Some(date), Some(time)) = (dt.date, dt.time) else {
-        return Err(format!("`{dt}` needs both a date and a time, like 2026-12-01T10:00:00"));
+        return Err(format!(
+            "`{dt}` needs both a date and a time, like 2026-12-01T10:00:00"
+        ));
     };
-    let naive_date = NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
-        .ok_or_else(|| format!("`{dt}` is not a real date"))?;
+    let naive_date =
+        NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+            .ok_or_else(|| format!("`{dt}` is not a real date"))?;
     let naive_time = NaiveTime::from_hms_opt(
         u32::from(time.hour),
         u32::from(time.minute),
@@ -109,7 +114,8 @@ fn publish_at_from_toml(dt: &toml::value::Datetime) -> Result<PublishAt, String>
                 toml::value::Offset::Z => 0,
                 toml::value::Offset::Custom { minutes } => i32::from(minutes),
             };
-            let offset = FixedOffset::east_opt(minutes * 60).ok_or_else(|| format!("`{dt}` has an impossible offset"))?;
+            let offset = FixedOffset::east_opt(minutes * 60)
+                .ok_or_else(|| format!("`{dt}` has an impossible offset"))?;
             local
                 .and_local_timezone(offset)
                 .single()
@@ -129,7 +135,9 @@ pub(crate) fn deserialize_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveD
         _ => None,
     };
     parsed
-        .and_then(|date| NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day)))
+        .and_then(|date| {
+            NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+        })
         .ok_or_else(|| D::Error::custom("expected a date like 2026-12-01"))
 }
 
@@ -256,7 +264,10 @@ impl TextMap {
     /// when the string has no escapes, otherwise at the whole string.
     pub fn toml_string(file: &str, value_span: Range<usize>, text: &str) -> Self {
         let raw = file.get(value_span.clone()).unwrap_or("");
-        let base = raw.find(text).filter(|_| !text.is_empty()).map(|i| value_span.start + i);
+        let base = raw
+            .find(text)
+            .filter(|_| !text.is_empty())
+            .map(|i| value_span.start + i);
         TextMap {
             base,
             fallback: value_span,
@@ -399,7 +410,11 @@ mod tests {
         assert_eq!(post.unwrap().spec.when.to_string(), "2026-12-01T10:00:00+01:00");
         let (post, findings) = load("+++\npublish_at = 2026-12-01\nchannels = []\n+++\n");
         assert!(post.is_none());
-        assert!(findings[0].message.contains("needs both a date and a time"), "{}", findings[0].message);
+        assert!(
+            findings[0].message.contains("needs both a date and a time"),
+            "{}",
+            findings[0].message
+        );
         assert_eq!((findings[0].line, findings[0].column), (2, 14));
     }
 

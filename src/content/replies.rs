@@ -99,7 +99,13 @@ impl Replies {
         let spans = loaded.spans;
         let at = |key: &str| spans.value(key).unwrap_or(0..0);
         let mut templates = vec![("reply.closed".to_owned(), replies.reply.closed.clone())];
-        templates.extend(replies.routes.iter().enumerate().map(|(i, r)| (format!("routes[{i}].text"), r.text.clone())));
+        templates.extend(
+            replies
+                .routes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (format!("routes[{i}].text"), r.text.clone())),
+        );
         if let Some(crisis) = &replies.crisis {
             templates.push(("crisis.text".to_owned(), crisis.text.clone()));
         }
@@ -107,30 +113,59 @@ impl Replies {
             for name in placeholders(text) {
                 if !PLACEHOLDERS.contains(&name) {
                     findings.push(
-                        Finding::at(source, at(key), Code::Parse, format!("unknown placeholder `{{{name}}}` in `{key}`"))
-                            .help(format!("the placeholders are: {}", PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", "))),
+                        Finding::at(
+                            source,
+                            at(key),
+                            Code::Parse,
+                            format!("unknown placeholder `{{{name}}}` in `{key}`"),
+                        )
+                        .help(format!(
+                            "the placeholders are: {}",
+                            PLACEHOLDERS
+                                .iter()
+                                .map(|p| format!("{{{p}}}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
                     );
                 }
             }
         }
         if !replies.reply.closed.contains("{next_open}") {
             findings.push(
-                Finding::at(source, at("reply.closed"), Code::Parse, "the closed reply doesn't say when the team is back")
-                    .help("include `{next_open}`, which becomes e.g. \"09:00 on Monday 4 January 2027\""),
+                Finding::at(
+                    source,
+                    at("reply.closed"),
+                    Code::Parse,
+                    "the closed reply doesn't say when the team is back",
+                )
+                .help("include `{next_open}`, which becomes e.g. \"09:00 on Monday 4 January 2027\""),
             );
         }
         let mut ids = std::collections::BTreeSet::new();
         for (i, route) in replies.routes.iter().enumerate() {
             if !ids.insert(route.id.as_str()) {
                 findings.push(
-                    Finding::at(source, at(&format!("routes[{i}].id")), Code::Parse, format!("two routes are called `{}`", route.id))
-                        .help("give each route its own id"),
+                    Finding::at(
+                        source,
+                        at(&format!("routes[{i}].id")),
+                        Code::Parse,
+                        format!("two routes are called `{}`", route.id),
+                    )
+                    .help("give each route its own id"),
                 );
             }
             if route.keywords.is_empty() && route.id != "general" {
                 findings.push(
-                    Finding::at(source, at(&format!("routes[{i}].id")), Code::Parse, format!("the route `{}` has no keywords, so it is never chosen", route.id))
-                        .help("add `keywords = [\"…\"]`, or call it `general` to use it when no other route fits"),
+                    Finding::at(
+                        source,
+                        at(&format!("routes[{i}].id")),
+                        Code::Parse,
+                        format!("the route `{}` has no keywords, so it is never chosen", route.id),
+                    )
+                    .help(
+                        "add `keywords = [\"…\"]`, or call it `general` to use it when no other route fits",
+                    ),
                 );
             }
         }
@@ -185,7 +220,10 @@ mod tests {
         let messages: Vec<_> = findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
             messages,
-            vec!["unknown placeholder `{when}` in `reply.closed`", "the closed reply doesn't say when the team is back"]
+            vec![
+                "unknown placeholder `{when}` in `reply.closed`",
+                "the closed reply doesn't say when the team is back"
+            ]
         );
     }
 }

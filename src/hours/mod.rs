@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 
 /// The zone herald uses unless `timezone` says otherwise.
@@ -70,15 +72,21 @@ pub fn parse_day(text: &str) -> Result<Vec<Range>, HoursSyntaxError> {
     for pair in ranges.windows(2) {
         let end = pair[0].end.unwrap_or(NaiveTime::MIN);
         if pair[0].end.is_none() || end > pair[1].start {
-            return Err(HoursSyntaxError(format!("`{}` and `{}` overlap", pair[0], pair[1])));
+            return Err(HoursSyntaxError(format!(
+                "`{}` and `{}` overlap",
+                pair[0], pair[1]
+            )));
         }
     }
     Ok(ranges)
 }
 
 fn parse_clock(text: &str) -> Result<NaiveTime, HoursSyntaxError> {
-    NaiveTime::parse_from_str(text, "%H:%M")
-        .map_err(|_| HoursSyntaxError(format!("`{text}` is not a time: use 24-hour `HH:MM`, like `09:00`")))
+    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| {
+        HoursSyntaxError(format!(
+            "`{text}` is not a time: use 24-hour `HH:MM`, like `09:00`"
+        ))
+    })
 }
 
 /// Opening hours for each day of the week (Monday first).
@@ -100,7 +108,15 @@ impl Weekly {
             end: NaiveTime::from_hms_opt(17, 0, 0),
         }];
         Weekly {
-            days: [day.clone(), day.clone(), day.clone(), day.clone(), day, Vec::new(), Vec::new()],
+            days: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                Vec::new(),
+                Vec::new(),
+            ],
         }
     }
 
@@ -158,7 +174,10 @@ impl OfficeHours {
 
     /// Adds closed periods, as instants (start inclusive, end exclusive).
     #[must_use]
-    pub fn with_closures(mut self, closures: impl IntoIterator<Item = (DateTime<Utc>, DateTime<Utc>)>) -> Self {
+    pub fn with_closures(
+        mut self,
+        closures: impl IntoIterator<Item = (DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Self {
         self.closures.extend(closures);
         self.closures.sort();
         self
@@ -212,7 +231,10 @@ impl OfficeHours {
     }
 
     /// Open periods (start inclusive, end exclusive) that end after `instant`, in order.
-    pub fn periods_from(&self, instant: DateTime<Utc>) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+    pub fn periods_from(
+        &self,
+        instant: DateTime<Utc>,
+    ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
         let first_day = self.local(instant).date_naive() - Duration::days(1);
         (0..SEARCH_DAYS)
             .filter_map(move |n| first_day.checked_add_signed(Duration::days(n)))
@@ -274,9 +296,7 @@ pub fn resolve_in(zone: Tz, local: NaiveDateTime) -> LocalTime {
 /// the clocks jumped). Wall-clock time only moves backwards at an overlap, and no zone has a gap
 /// and an overlap within a day of each other, so bisection over a day either side is exact.
 fn first_instant_at_or_after(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    let wall = |secs: i64| {
-        DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&zone).naive_local())
-    };
+    let wall = |secs: i64| DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&zone).naive_local());
     let day = 26 * 3600;
     let guess = local.and_utc().timestamp();
     let (mut lo, mut hi) = (guess - day, guess + day);
@@ -320,7 +340,9 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap()
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap()
     }
 
     fn local(s: &str) -> NaiveDateTime {
@@ -339,8 +361,18 @@ mod tests {
         assert_eq!(parse_day("closed").unwrap(), vec![]);
         assert_eq!(parse_day("22:00-24:00").unwrap()[0].end, None);
         assert!(parse_day("9-5").is_err());
-        assert!(parse_day("17:00-09:00").unwrap_err().0.contains("closes before it opens"));
-        assert!(parse_day("09:00-13:00,12:00-17:00").unwrap_err().0.contains("overlap"));
+        assert!(
+            parse_day("17:00-09:00")
+                .unwrap_err()
+                .0
+                .contains("closes before it opens")
+        );
+        assert!(
+            parse_day("09:00-13:00,12:00-17:00")
+                .unwrap_err()
+                .0
+                .contains("overlap")
+        );
     }
 
     #[test]
@@ -378,7 +410,10 @@ mod tests {
             .with_closures([(utc("2026-12-24T13:00:00Z"), utc("2026-12-24T17:00:00Z"))]);
         assert!(hours.is_open(utc("2026-12-24T12:59:00Z")));
         assert!(!hours.is_open(utc("2026-12-24T13:00:00Z")));
-        assert_eq!(hours.next_close(utc("2026-12-24T10:00:00Z")), Some(utc("2026-12-24T13:00:00Z")));
+        assert_eq!(
+            hours.next_close(utc("2026-12-24T10:00:00Z")),
+            Some(utc("2026-12-24T13:00:00Z"))
+        );
         assert!(!hours.is_open(utc("2026-12-25T10:00:00Z")));
     }
 
@@ -387,7 +422,9 @@ mod tests {
         let hours = london();
         assert_eq!(
             hours.resolve(local("2026-03-29T01:30")),
-            LocalTime::Nonexistent { next_valid: utc("2026-03-29T01:00:00Z") }
+            LocalTime::Nonexistent {
+                next_valid: utc("2026-03-29T01:00:00Z")
+            }
         );
         assert_eq!(
             hours.resolve(local("2026-10-25T01:30")),
@@ -396,6 +433,9 @@ mod tests {
                 later: utc("2026-10-25T01:30:00Z"),
             }
         );
-        assert_eq!(hours.resolve(local("2026-10-25T10:00")), LocalTime::Unique(utc("2026-10-25T10:00:00Z")));
+        assert_eq!(
+            hours.resolve(local("2026-10-25T10:00")),
+            LocalTime::Unique(utc("2026-10-25T10:00:00Z"))
+        );
     }
 }

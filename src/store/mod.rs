@@ -110,7 +110,9 @@ pub(crate) mod testing {
     /// Creates a uniquely named database on the server `admin` points at and returns its URL.
     pub async fn fresh_postgres_database(admin: &str) -> String {
         use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect to test postgres");
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("connect to test postgres");
         let name = format!(
             "herald_test_{}_{}",
             std::process::id(),
@@ -151,7 +153,12 @@ mod tests {
             assert!(!before.is_empty(), "{:?}", store.backend());
             store.migrate().await.unwrap();
             store.migrate().await.unwrap();
-            assert_eq!(store.applied_migrations().await.unwrap(), before, "{:?}", store.backend());
+            assert_eq!(
+                store.applied_migrations().await.unwrap(),
+                before,
+                "{:?}",
+                store.backend()
+            );
             store.ping().await.unwrap();
         }
     }

@@ -15,6 +15,10 @@ use sha2::{Digest, Sha256};
 
 use crate::content::{Post, When};
 
+mod record;
+
+pub use record::{RecordError, record};
+
 /// The prefix of every approval hash.
 pub const HASH_PREFIX: &str = "sha256:";
 
@@ -54,7 +58,12 @@ impl Parts {
             if !out.is_empty() {
                 out.push(' ');
             }
-            let _ = write!(out, "{}:{}", part.name, &hex::encode(part.digest)[..FINGERPRINT_HEX]);
+            let _ = write!(
+                out,
+                "{}:{}",
+                part.name,
+                &hex::encode(part.digest)[..FINGERPRINT_HEX]
+            );
         }
         out
     }
@@ -65,7 +74,9 @@ impl Parts {
 #[non_exhaustive]
 pub enum MediaError {
     /// The path leaves the content folder or is absolute.
-    #[error("`{path}` is outside the content folder: media paths are relative to content/ and can't use `..`")]
+    #[error(
+        "`{path}` is outside the content folder: media paths are relative to content/ and can't use `..`"
+    )]
     OutsideContent {
         /// As written.
         path: String,
@@ -89,7 +100,9 @@ pub fn media_path(content_dir: &Path, written: &str) -> Result<PathBuf, MediaErr
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     if !safe {
-        return Err(MediaError::OutsideContent { path: written.to_owned() });
+        return Err(MediaError::OutsideContent {
+            path: written.to_owned(),
+        });
     }
     Ok(content_dir.join(relative))
 }
@@ -115,7 +128,10 @@ pub fn parts(post: &Post, content_dir: &Path) -> Result<Parts, MediaError> {
             name: format!("image{n}"),
             digest: file_digest(content_dir, &image.path)?,
         });
-        let alt = image.alt.as_deref().map_or_else(|| "\u{0}none".to_owned(), str::to_owned);
+        let alt = image
+            .alt
+            .as_deref()
+            .map_or_else(|| "\u{0}none".to_owned(), str::to_owned);
         parts.push(part(&format!("image{n}.alt"), alt.as_bytes()));
     }
     for (i, video) in spec.videos.iter().enumerate() {
@@ -181,7 +197,12 @@ pub fn status(post: &Post, current: &Parts) -> Status {
     let Some(recorded) = post.spec.approved_hash.as_deref() else {
         return Status::NotApproved;
     };
-    if post.spec.approved_by.as_deref().is_none_or(|by| by.trim().is_empty()) {
+    if post
+        .spec
+        .approved_by
+        .as_deref()
+        .is_none_or(|by| by.trim().is_empty())
+    {
         return Status::NotApproved;
     }
     if recorded.trim() == current.hash() {
@@ -204,7 +225,10 @@ fn changed_parts(recorded: &str, current: &Parts) -> Vec<String> {
         .filter_map(|item| item.split_once(':'))
         .collect();
     let now = current.fingerprints();
-    let after: BTreeMap<&str, &str> = now.split_whitespace().filter_map(|item| item.split_once(':')).collect();
+    let after: BTreeMap<&str, &str> = now
+        .split_whitespace()
+        .filter_map(|item| item.split_once(':'))
+        .collect();
     let mut changed = Vec::new();
     for part in &current.0 {
         let name = part.name.as_str();
@@ -277,7 +301,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = parts(&post(FRONT, "Hello"), dir.path()).unwrap();
         let b = parts(
-            &post("publish_at = 2026-12-01T10:00:00\nchannels = [\"mastodon\", \"outbox\"]", "Hello\n\n"),
+            &post(
+                "publish_at = 2026-12-01T10:00:00\nchannels = [\"mastodon\", \"outbox\"]",
+                "Hello\n\n",
+            ),
             dir.path(),
         )
         .unwrap();
@@ -305,16 +332,24 @@ mod tests {
             )
         };
         let same = with_approval(FRONT, "Hello");
-        assert_eq!(status(&same, &parts(&same, dir.path()).unwrap()), Status::Approved);
+        assert_eq!(
+            status(&same, &parts(&same, dir.path()).unwrap()),
+            Status::Approved
+        );
 
         let edited = with_approval(FRONT, "Hello again");
         assert_eq!(
             status(&edited, &parts(&edited, dir.path()).unwrap()),
-            Status::Stale { changed: vec!["the text".to_owned()] }
+            Status::Stale {
+                changed: vec!["the text".to_owned()]
+            }
         );
 
         std::fs::write(dir.path().join("media/a.png"), b"two").unwrap();
-        let moved = with_approval("publish_at = 2026-12-02T10:00:00\nchannels = [\"outbox\", \"mastodon\"]", "Hello");
+        let moved = with_approval(
+            "publish_at = 2026-12-02T10:00:00\nchannels = [\"outbox\", \"mastodon\"]",
+            "Hello",
+        );
         assert_eq!(
             status(&moved, &parts(&moved, dir.path()).unwrap()),
             Status::Stale {

@@ -1,0 +1,44 @@
+//! `herald check`.
+
+use chrono::Utc;
+
+use super::{Cli, ExitStatus, print, use_color};
+use crate::project::Project;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: like a compiler's errors.
+    Text,
+    /// For scripts: `{"findings":[…],"summary":{…}}`.
+    Json,
+}
+
+/// `herald check` options.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Exit 1 when there are warnings, not only errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Loads everything, runs every check, prints every finding.
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
+    let mut project = Project::load(&cli.config, cli.content.as_deref())?;
+    project.check(Utc::now());
+    let report = &mut project.report;
+    let summary = report.summary();
+    match args.format {
+        Format::Text => print(&report.render_text(use_color())),
+        Format::Json => print(&format!("{}\n", report.to_json())),
+    }
+    let failed = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    Ok(if failed {
+        ExitStatus::Problems
+    } else {
+        ExitStatus::Success
+    })
+}
