@@ -4,8 +4,10 @@
 //! The library holds everything; `src/main.rs` only calls [`cli::main`].
 
 pub mod approval;
+pub mod channels;
 pub mod checks;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod diag;

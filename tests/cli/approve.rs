@@ -28,12 +28,21 @@ fn approve_changes_only_the_approval_keys() {
     let dir = project_with(POST);
     herald()
         .current_dir(dir.path())
-        .args(["approve", "content/posts/clinic.md", "--by", "Head of Communications"])
+        .args([
+            "approve",
+            "content/posts/clinic.md",
+            "--by",
+            "Head of Communications",
+        ])
         .assert()
         .success()
         .stdout("approved content/posts/clinic.md by Head of Communications\n");
     let after = std::fs::read_to_string(dir.path().join("content/posts/clinic.md")).unwrap();
-    assert_eq!(without_approval(&after), POST, "comments, order and text are kept");
+    assert_eq!(
+        without_approval(&after),
+        POST,
+        "comments, order and text are kept"
+    );
     let lines: Vec<&str> = after.lines().collect();
     assert_eq!(lines[4], "approved_by = \"Head of Communications\"");
     assert!(lines[5].starts_with("approved_hash = \"sha256:"), "{}", lines[5]);
@@ -57,11 +66,18 @@ fn editing_the_alt_text_makes_the_approval_stale_and_says_so() {
     let dir = project_with(POST);
     herald()
         .current_dir(dir.path())
-        .args(["approve", "content/posts/clinic.md", "--by", "Head of Communications"])
+        .args([
+            "approve",
+            "content/posts/clinic.md",
+            "--by",
+            "Head of Communications",
+        ])
         .assert()
         .success();
     let path = dir.path().join("content/posts/clinic.md");
-    let text = std::fs::read_to_string(&path).unwrap().replace("Book your flu jab.", "Book now.");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("Book your flu jab.", "Book now.");
     std::fs::write(&path, text).unwrap();
     herald().current_dir(dir.path()).arg("check").assert().code(1).stdout(predicate::str::contains(
         "error[approval-stale]: this post changed after Head of Communications approved it (changed: image 1's alt text)",
@@ -78,12 +94,26 @@ fn a_post_with_a_missing_image_is_not_approved_and_others_still_are() {
     .unwrap();
     herald()
         .current_dir(dir.path())
-        .args(["approve", "content/posts/clinic.md", "content/posts/other.md", "--by", "Head"])
+        .args([
+            "approve",
+            "content/posts/clinic.md",
+            "content/posts/other.md",
+            "--by",
+            "Head",
+        ])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("approved content/posts/other.md by Head"))
-        .stdout(predicate::str::contains("error[media-missing]: can't approve `clinic`"));
-    assert!(!std::fs::read_to_string(dir.path().join("content/posts/clinic.md")).unwrap().contains("approved_by"));
+        .stdout(predicate::str::contains(
+            "approved content/posts/other.md by Head",
+        ))
+        .stdout(predicate::str::contains(
+            "error[media-missing]: can't approve `clinic`",
+        ));
+    assert!(
+        !std::fs::read_to_string(dir.path().join("content/posts/clinic.md"))
+            .unwrap()
+            .contains("approved_by")
+    );
 }
 
 #[test]
@@ -97,12 +127,24 @@ fn campaign_files_approve_each_recurring_post() {
     let dir = tempfile::tempdir().unwrap();
     herald().arg("init").arg(dir.path()).assert().success();
     let path = dir.path().join("content/campaigns/winter-vaccines.toml");
-    let text = std::fs::read_to_string(&path).unwrap().replace("at a pharmacy.", "at a local pharmacy.");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("at a pharmacy.", "at a local pharmacy.");
     std::fs::write(&path, &text).unwrap();
-    herald().current_dir(dir.path()).arg("check").assert().code(1).stdout(predicate::str::contains("approval-stale"));
     herald()
         .current_dir(dir.path())
-        .args(["approve", "content/campaigns/winter-vaccines.toml", "--by", "Head"])
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("approval-stale"));
+    herald()
+        .current_dir(dir.path())
+        .args([
+            "approve",
+            "content/campaigns/winter-vaccines.toml",
+            "--by",
+            "Head",
+        ])
         .assert()
         .success();
     herald().current_dir(dir.path()).arg("check").assert().code(0);
@@ -116,7 +158,12 @@ fn toml_string(s: &str) -> String {
 fn check_project(dir: &Path) -> Vec<String> {
     let mut project = herald::project::Project::load(&dir.join("herald.toml"), None).unwrap();
     project.check(chrono::Utc::now());
-    project.report.findings().iter().map(|f| f.code.as_str().to_owned()).collect()
+    project
+        .report
+        .findings()
+        .iter()
+        .map(|f| f.code.as_str().to_owned())
+        .collect()
 }
 
 proptest! {

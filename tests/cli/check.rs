@@ -5,7 +5,11 @@ use crate::{fixture, herald};
 #[test]
 fn every_defect_is_reported_with_its_code_at_its_line_in_one_run() {
     let expected = std::fs::read_to_string(fixture("broken.expected.txt")).unwrap();
-    let output = herald().current_dir(fixture("broken")).arg("check").output().unwrap();
+    let output = herald()
+        .current_dir(fixture("broken"))
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(stdout, expected, "\n--- got ---\n{stdout}");
@@ -29,7 +33,13 @@ fn json_output_has_the_documented_shape_and_order() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["code"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         codes,
@@ -41,7 +51,10 @@ fn json_output_has_the_documented_shape_and_order() {
             ("unknown-key", "content/posts/unknown-key.md", 3),
         ]
     );
-    assert_eq!(json["summary"], serde_json::json!({"files": 6, "errors": 5, "warnings": 0}));
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"files": 6, "errors": 5, "warnings": 0})
+    );
 }
 
 #[test]
@@ -52,20 +65,30 @@ fn a_missing_config_means_could_not_run() {
         .arg("check")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no herald.toml at herald.toml: run `herald init`"));
+        .stderr(predicate::str::contains(
+            "no herald.toml at herald.toml: run `herald init`",
+        ));
 }
 
 #[test]
 fn bad_arguments_mean_could_not_run() {
     herald().args(["check", "--format", "yaml"]).assert().code(2);
     herald().arg("frobnicate").assert().code(2);
-    herald().arg("--help").assert().code(0).stdout(predicate::str::contains("check"));
+    herald()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("check"));
 }
 
 #[test]
 fn a_broken_config_is_a_finding_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("herald.toml"), "timezone = \"Europe/London\"\ntimezon = \"x\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("herald.toml"),
+        "timezone = \"Europe/London\"\ntimezon = \"x\"\n",
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("content")).unwrap();
     herald().current_dir(dir.path()).arg("check").assert().code(1).stdout(predicate::str::diff(
         "error[unknown-key]: unknown key `timezon` in the herald.toml\n --> herald.toml:2:1\n  |\n2 | timezon = \"x\"\n  | ^^^^^^^\n  |\n  = help: did you mean `timezone`?\n\nchecked 1 file: 1 error, 0 warnings\n",

@@ -33,7 +33,10 @@ fn init_never_overwrites() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("never overwrites"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("herald.toml")).unwrap(), "# mine\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("herald.toml")).unwrap(),
+        "# mine\n"
+    );
 }
 
 #[test]
