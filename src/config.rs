@@ -525,7 +525,14 @@ fn platform_keys(platform: Platform) -> &'static [&'static str] {
             "client_secret_file",
             "refresh_token_file",
         ],
-        Platform::Facebook => &["base_url", "token_env", "token_file", "handle", "page_id", "api_version"],
+        Platform::Facebook => &[
+            "base_url",
+            "token_env",
+            "token_file",
+            "handle",
+            "page_id",
+            "api_version",
+        ],
         Platform::Instagram => &[
             "base_url",
             "token_env",
@@ -535,7 +542,14 @@ fn platform_keys(platform: Platform) -> &'static [&'static str] {
             "media_url",
             "api_version",
         ],
-        Platform::Linkedin => &["base_url", "token_env", "token_file", "handle", "author_urn", "api_version"],
+        Platform::Linkedin => &[
+            "base_url",
+            "token_env",
+            "token_file",
+            "handle",
+            "author_urn",
+            "api_version",
+        ],
         Platform::Webhook => &["base_url", "token_env", "token_file", "handle"],
         Platform::Outbox => &["path", "handle"],
     }
@@ -544,7 +558,12 @@ fn platform_keys(platform: Platform) -> &'static [&'static str] {
 /// Credentials and platform identifiers: each platform gets what it needs, and only that.
 /// Whether an environment variable is actually set is `herald accounts verify`'s business (CI
 /// checks content without secrets).
-fn validate_credentials(account: &AccountConfig, prefix: &str, loaded: &LoadedConfig, findings: &mut Vec<Finding>) {
+fn validate_credentials(
+    account: &AccountConfig,
+    prefix: &str,
+    loaded: &LoadedConfig,
+    findings: &mut Vec<Finding>,
+) {
     let platform = account.platform;
     let given: [(&str, bool); 14] = [
         ("base_url", account.base_url.is_some()),
@@ -574,7 +593,10 @@ fn validate_credentials(account: &AccountConfig, prefix: &str, loaded: &LoadedCo
                     Code::Parse,
                     format!("`{key}` doesn't apply to a {platform} account"),
                 )
-                .help(format!("remove it; a {platform} account takes: {}", allowed.join(", "))),
+                .help(format!(
+                    "remove it; a {platform} account takes: {}",
+                    allowed.join(", ")
+                )),
             );
         }
     }
@@ -609,7 +631,11 @@ fn validate_credentials(account: &AccountConfig, prefix: &str, loaded: &LoadedCo
     let has_token = account.token_env.is_some() || account.token_file.is_some();
     let needs_token = matches!(
         platform,
-        Platform::Mastodon | Platform::Bluesky | Platform::Facebook | Platform::Instagram | Platform::Linkedin
+        Platform::Mastodon
+            | Platform::Bluesky
+            | Platform::Facebook
+            | Platform::Instagram
+            | Platform::Linkedin
     );
     if needs_token && !has_token {
         let what = match platform {
@@ -621,7 +647,8 @@ fn validate_credentials(account: &AccountConfig, prefix: &str, loaded: &LoadedCo
             format!("the {platform} account `{name}` has no credentials"),
             &format!(
                 "add `token_env = \"HERALD_{}_TOKEN\"` (or `token_file`): the variable or file holds {what}",
-                name.to_uppercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                name.to_uppercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
             ),
         ));
     }

@@ -168,7 +168,12 @@ struct Blob {
 
 impl Bluesky {
     /// An account signing in to `base` as `handle` with an app password.
-    pub fn new(name: impl Into<String>, base: &str, handle: &str, password: Secret) -> Result<Bluesky, ChannelError> {
+    pub fn new(
+        name: impl Into<String>,
+        base: &str,
+        handle: &str,
+        password: Secret,
+    ) -> Result<Bluesky, ChannelError> {
         let http = Http::new(Platform::Bluesky)?;
         http.register_secret(&password);
         Ok(Bluesky {
@@ -250,7 +255,9 @@ impl Bluesky {
         }
         let session = match self.refresh_session(&stale.refresh).await {
             Ok(session) => session,
-            Err(ChannelError::Unauthorized { .. } | ChannelError::Permanent { .. }) => self.create_session().await?,
+            Err(ChannelError::Unauthorized { .. } | ChannelError::Permanent { .. }) => {
+                self.create_session().await?
+            }
             Err(e) => return Err(e),
         };
         *guard = Some(session.clone());
@@ -339,9 +346,13 @@ impl Bluesky {
                     .query(&[("uris", uri)])
             })
             .await?;
-        posts.posts.into_iter().next().ok_or_else(|| ChannelError::Permanent {
-            message: format!("bluesky can't find the post {uri}"),
-        })
+        posts
+            .posts
+            .into_iter()
+            .next()
+            .ok_or_else(|| ChannelError::Permanent {
+                message: format!("bluesky can't find the post {uri}"),
+            })
     }
 
     /// An `at://` URI from a bsky.app link (or an `at://` URI as it is).
@@ -353,16 +364,23 @@ impl Bluesky {
             .split_once("/profile/")
             .map(|(_, rest)| rest)
             .ok_or_else(|| ChannelError::Permanent {
-                message: format!("`{link}` is not a Bluesky post link (https://bsky.app/profile/HANDLE/post/ID)"),
+                message: format!(
+                    "`{link}` is not a Bluesky post link (https://bsky.app/profile/HANDLE/post/ID)"
+                ),
             })?;
         let mut parts = path.split('/');
         let (Some(actor), Some("post"), Some(rkey)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(ChannelError::Permanent {
-                message: format!("`{link}` is not a Bluesky post link (https://bsky.app/profile/HANDLE/post/ID)"),
+                message: format!(
+                    "`{link}` is not a Bluesky post link (https://bsky.app/profile/HANDLE/post/ID)"
+                ),
             });
         };
         let did = self.resolve_handle(actor).await?;
-        Ok(format!("at://{did}/{POST}/{}", rkey.split(['?', '#']).next().unwrap_or(rkey)))
+        Ok(format!(
+            "at://{did}/{POST}/{}",
+            rkey.split(['?', '#']).next().unwrap_or(rkey)
+        ))
     }
 
     async fn create_record(
@@ -384,21 +402,32 @@ impl Bluesky {
         match created {
             Ok(created) => Ok(self.published(session, &created.uri)),
             // A record with this key already exists: an earlier attempt got through.
-            Err(ChannelError::Permanent { message }) => match self.get_record(session, collection, rkey).await? {
-                Some(uri) => Ok(self.published(session, &uri)),
-                None => Err(ChannelError::Permanent { message }),
-            },
+            Err(ChannelError::Permanent { message }) => {
+                match self.get_record(session, collection, rkey).await? {
+                    Some(uri) => Ok(self.published(session, &uri)),
+                    None => Err(ChannelError::Permanent { message }),
+                }
+            }
             Err(e) => Err(e),
         }
     }
 
-    async fn get_record(&self, session: &Session, collection: &str, rkey: &str) -> Result<Option<String>, ChannelError> {
+    async fn get_record(
+        &self,
+        session: &Session,
+        collection: &str,
+        rkey: &str,
+    ) -> Result<Option<String>, ChannelError> {
         let response = self
             .call(Effect::Read, |_| {
                 self.http
                     .client()
                     .get(self.xrpc("com.atproto.repo.getRecord"))
-                    .query(&[("repo", session.did.as_str()), ("collection", collection), ("rkey", rkey)])
+                    .query(&[
+                        ("repo", session.did.as_str()),
+                        ("collection", collection),
+                        ("rkey", rkey),
+                    ])
             })
             .await;
         match response {
@@ -457,17 +486,25 @@ impl Bluesky {
         })
     }
 
-    async fn chat_messages(&self, session: &Session, since: Option<&str>) -> Result<(Vec<InboundMessage>, Option<String>), ChannelError> {
+    async fn chat_messages(
+        &self,
+        session: &Session,
+        since: Option<&str>,
+    ) -> Result<(Vec<InboundMessage>, Option<String>), ChannelError> {
         let proxy = |request: reqwest::RequestBuilder| request.header("atproto-proxy", CHAT_PROXY);
         let convos: Convos = self
             .call_json(Effect::Read, |_| {
-                proxy(self.http.client().get(self.xrpc("chat.bsky.convo.listConvos"))).query(&[("limit", "50")])
+                proxy(self.http.client().get(self.xrpc("chat.bsky.convo.listConvos")))
+                    .query(&[("limit", "50")])
             })
             .await?;
         let mut messages = Vec::new();
         let mut newest: Option<String> = since.map(str::to_owned);
         for convo in convos.convos {
-            let last = convo.last_message.as_ref().and_then(|m| serde_json::from_value::<ChatMessage>(m.clone()).ok());
+            let last = convo
+                .last_message
+                .as_ref()
+                .and_then(|m| serde_json::from_value::<ChatMessage>(m.clone()).ok());
             let Some(last) = last else { continue };
             if since.is_some_and(|s| later_or_equal(s, &last.sent_at)) || last.sender.did == session.did {
                 continue;
@@ -478,15 +515,25 @@ impl Bluesky {
                         .query(&[("convoId", convo.id.as_str()), ("limit", "30")])
                 })
                 .await?;
-            let members: HashMap<&str, &Profile> = convo.members.iter().map(|m| (m.did.as_str(), m)).collect();
+            let members: HashMap<&str, &Profile> =
+                convo.members.iter().map(|m| (m.did.as_str(), m)).collect();
             for value in page.messages {
                 // Deleted messages have no text; skip them and anything that isn't a message.
-                let Ok(message) = serde_json::from_value::<ChatMessage>(value) else { continue };
-                if message.sender.did == session.did || since.is_some_and(|s| later_or_equal(s, &message.sent_at)) {
+                let Ok(message) = serde_json::from_value::<ChatMessage>(value) else {
+                    continue;
+                };
+                if message.sender.did == session.did
+                    || since.is_some_and(|s| later_or_equal(s, &message.sent_at))
+                {
                     continue;
                 }
-                let Some(sent_at) = common::parse_time(&message.sent_at) else { continue };
-                if newest.as_deref().is_none_or(|n| !later_or_equal(n, &message.sent_at)) {
+                let Some(sent_at) = common::parse_time(&message.sent_at) else {
+                    continue;
+                };
+                if newest
+                    .as_deref()
+                    .is_none_or(|n| !later_or_equal(n, &message.sent_at))
+                {
                     newest = Some(message.sent_at.clone());
                 }
                 let member = members.get(message.sender.did.as_str());
@@ -495,7 +542,10 @@ impl Bluesky {
                     kind: MessageKind::Direct,
                     author: Author {
                         id: message.sender.did.clone(),
-                        handle: format!("@{}", member.map(|m| m.handle.as_str()).unwrap_or(&message.sender.did)),
+                        handle: format!(
+                            "@{}",
+                            member.map(|m| m.handle.as_str()).unwrap_or(&message.sender.did)
+                        ),
                         is_bot: member.is_some_and(|m| is_bot(m)),
                     },
                     text: message.text,
@@ -694,7 +744,10 @@ impl Channel for Bluesky {
                 let blob = self.upload_blob(&media).await?;
                 images.push(json!({"alt": image.alt.clone().unwrap_or_default(), "image": blob}));
             }
-            record.insert("embed".into(), json!({"$type": "app.bsky.embed.images", "images": images}));
+            record.insert(
+                "embed".into(),
+                json!({"$type": "app.bsky.embed.images", "images": images}),
+            );
         } else if let Some(video) = publication.videos.first() {
             let media = common::read_media(&video.path).await?;
             let blob = self.upload_blob(&media).await?;
@@ -712,16 +765,26 @@ impl Channel for Bluesky {
         } else if let Some(link) = &publication.link {
             record.insert("embed".into(), self.external_card(link).await);
         }
-        self.create_record(&session, POST, &rkey, Value::Object(record)).await
+        self.create_record(&session, POST, &rkey, Value::Object(record))
+            .await
     }
 
     async fn reconcile(&self, publication: &Publication) -> Result<Reconciled, ChannelError> {
         let session = self.session().await?;
-        let collection = if publication.reshare.is_some() { REPOST } else { POST };
-        Ok(match self.get_record(&session, collection, &record_key(&publication.key)).await? {
-            Some(uri) => Reconciled::Published(self.published(&session, &uri)),
-            None => Reconciled::NotPublished,
-        })
+        let collection = if publication.reshare.is_some() {
+            REPOST
+        } else {
+            POST
+        };
+        Ok(
+            match self
+                .get_record(&session, collection, &record_key(&publication.key))
+                .await?
+            {
+                Some(uri) => Reconciled::Published(self.published(&session, &uri)),
+                None => Reconciled::NotPublished,
+            },
+        )
     }
 
     async fn read_inbox(&self, cursor: Option<&str>) -> Result<InboxPage, ChannelError> {
@@ -741,7 +804,10 @@ impl Channel for Bluesky {
             if since.as_deref().is_some_and(|s| later_or_equal(s, &n.indexed_at)) {
                 continue;
             }
-            if parts.get("notifications").is_none_or(|s| !later_or_equal(s, &n.indexed_at)) {
+            if parts
+                .get("notifications")
+                .is_none_or(|s| !later_or_equal(s, &n.indexed_at))
+            {
                 parts.insert("notifications".to_owned(), n.indexed_at.clone());
             }
             let kind = match n.reason.as_str() {
@@ -758,7 +824,10 @@ impl Channel for Bluesky {
                 .and_then(common::parse_time)
                 .or_else(|| common::parse_time(&n.indexed_at))
                 .unwrap_or_else(Utc::now);
-            let root = n.record["reply"]["root"]["uri"].as_str().unwrap_or(&n.uri).to_owned();
+            let root = n.record["reply"]["root"]["uri"]
+                .as_str()
+                .unwrap_or(&n.uri)
+                .to_owned();
             messages.push(InboundMessage {
                 id: n.uri,
                 kind,
@@ -773,7 +842,10 @@ impl Channel for Bluesky {
                 visibility: Some("public".to_owned()),
             });
         }
-        match self.chat_messages(&session, parts.get("chat").map(String::as_str)).await {
+        match self
+            .chat_messages(&session, parts.get("chat").map(String::as_str))
+            .await
+        {
             Ok((direct, newest)) => {
                 messages.extend(direct);
                 if let Some(newest) = newest {
@@ -789,7 +861,10 @@ impl Channel for Bluesky {
         }
         messages.sort_by_key(|m| m.sent_at);
         let next = common::format_cursor(&parts).filter(|c| Some(c.as_str()) != cursor);
-        Ok(InboxPage { messages, cursor: next })
+        Ok(InboxPage {
+            messages,
+            cursor: next,
+        })
     }
 
     async fn reply(&self, to: &InboundMessage, text: &str, key: &str) -> Result<Published, ChannelError> {
@@ -807,7 +882,10 @@ impl Channel for Bluesky {
                         .json(&json!({"convoId": convo, "message": {"text": text}}))
                 })
                 .await?;
-            return Ok(Published { id: sent.id, url: None });
+            return Ok(Published {
+                id: sent.id,
+                url: None,
+            });
         }
         let parent = self.get_post(&to.id).await?;
         let root = match parent.record["reply"]["root"].as_object() {
@@ -855,12 +933,19 @@ mod tests {
         let spans: Vec<&str> = facets.iter().map(|f| &text[f.start..f.end]).collect();
         assert_eq!(
             spans,
-            vec!["#WinterVaccines", "https://www.nhs.uk/flu", "@example-icb.bsky.social"]
+            vec![
+                "#WinterVaccines",
+                "https://www.nhs.uk/flu",
+                "@example-icb.bsky.social"
+            ]
         );
         assert_eq!(facets[0].start, "Café → ".len());
         assert_eq!(facets[0].kind, FacetKind::Tag("WinterVaccines".into()));
         assert_eq!(facets[1].kind, FacetKind::Link("https://www.nhs.uk/flu".into()));
-        assert_eq!(facets[2].kind, FacetKind::Mention("example-icb.bsky.social".into()));
+        assert_eq!(
+            facets[2].kind,
+            FacetKind::Mention("example-icb.bsky.social".into())
+        );
         assert!(detect_facets("#1 in line, email@x.y, @nodot").is_empty());
     }
 

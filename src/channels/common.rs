@@ -283,7 +283,10 @@ mod tests {
 
     #[test]
     fn compares_text_ignoring_spacing_and_link_spelling() {
-        assert!(same_text("Book now https://nhs.uk/flu", "Book  now\nhttps://t.co/abc"));
+        assert!(same_text(
+            "Book now https://nhs.uk/flu",
+            "Book  now\nhttps://t.co/abc"
+        ));
         assert!(!same_text("Book now", "Book later"));
         assert!(!same_text("", ""));
     }
@@ -301,8 +304,14 @@ mod tests {
     #[test]
     fn reads_open_graph_tags() {
         let html = r#"<head><meta property="og:title" content="Flu vaccine &amp; you"><meta name="description" content='Who can get it'></head>"#;
-        assert_eq!(meta_content(html, "og:title").as_deref(), Some("Flu vaccine & you"));
-        assert_eq!(meta_content(html, "description").as_deref(), Some("Who can get it"));
+        assert_eq!(
+            meta_content(html, "og:title").as_deref(),
+            Some("Flu vaccine & you")
+        );
+        assert_eq!(
+            meta_content(html, "description").as_deref(),
+            Some("Who can get it")
+        );
     }
 
     #[test]

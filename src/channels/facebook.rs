@@ -77,16 +77,27 @@ impl Graph {
 
     /// A GET with the token.
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.client().get(self.url(path)).bearer_auth(self.token.expose())
+        self.http
+            .client()
+            .get(self.url(path))
+            .bearer_auth(self.token.expose())
     }
 
     /// A POST with the token.
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.client().post(self.url(path)).bearer_auth(self.token.expose())
+        self.http
+            .client()
+            .post(self.url(path))
+            .bearer_auth(self.token.expose())
     }
 
     fn post_video(&self, path: &str) -> reqwest::RequestBuilder {
-        let url = format!("{}/{}/{}", self.video_base, self.version, path.trim_start_matches('/'));
+        let url = format!(
+            "{}/{}/{}",
+            self.video_base,
+            self.version,
+            path.trim_start_matches('/')
+        );
         self.http.client().post(url).bearer_auth(self.token.expose())
     }
 
@@ -231,7 +242,10 @@ impl Facebook {
                 let form = Form::new()
                     .part("source", part(media))
                     .text("description", description.to_owned());
-                self.graph.post_video(&path).multipart(form).timeout(UPLOAD_TIMEOUT)
+                self.graph
+                    .post_video(&path)
+                    .multipart(form)
+                    .timeout(UPLOAD_TIMEOUT)
             })
             .await?;
         if let Some(captions) = captions {
@@ -261,7 +275,10 @@ impl Facebook {
             }
         }
         Ok(Published {
-            url: Some(format!("https://www.facebook.com/{}/videos/{}", self.page_id, created.id)),
+            url: Some(format!(
+                "https://www.facebook.com/{}/videos/{}",
+                self.page_id, created.id
+            )),
             id: created.id,
         })
     }
@@ -307,7 +324,11 @@ pub(crate) fn vtt_to_srt(vtt: &str) -> String {
             let timing: Vec<&str> = trimmed.split_whitespace().take(3).collect();
             let fix = |t: &str| {
                 let t = t.replace('.', ",");
-                if t.matches(':').count() == 1 { format!("00:{t}") } else { t }
+                if t.matches(':').count() == 1 {
+                    format!("00:{t}")
+                } else {
+                    t
+                }
             };
             if timing.len() == 3 {
                 out.push_str(&format!("{cue}\n{} --> {}\n", fix(timing[0]), fix(timing[2])));
@@ -339,7 +360,9 @@ impl Channel for Facebook {
     async fn verify(&self) -> Result<Identity, ChannelError> {
         let me: Node = self
             .graph
-            .json(Effect::Read, || self.graph.get("me").query(&[("fields", "id,name,username")]))
+            .json(Effect::Read, || {
+                self.graph.get("me").query(&[("fields", "id,name,username")])
+            })
             .await?;
         if me.id != self.page_id {
             return Err(ChannelError::Unauthorized {
@@ -372,7 +395,9 @@ impl Channel for Facebook {
                 Some(path) => Some(common::read_media(path).await?),
                 None => None,
             };
-            return self.upload_video(&media, &publication.text, captions.as_ref()).await;
+            return self
+                .upload_video(&media, &publication.text, captions.as_ref())
+                .await;
         }
         let mut fields = vec![("message".to_owned(), publication.text.clone())];
         if publication.images.is_empty() {
@@ -383,7 +408,10 @@ impl Channel for Facebook {
             for (i, image) in publication.images.iter().enumerate() {
                 let media = common::read_media(&image.path).await?;
                 let id = self.upload_photo(&media, image.alt.as_deref()).await?;
-                fields.push((format!("attached_media[{i}]"), json!({"media_fbid": id}).to_string()));
+                fields.push((
+                    format!("attached_media[{i}]"),
+                    json!({"media_fbid": id}).to_string(),
+                ));
             }
         }
         self.feed_post(fields).await
@@ -394,9 +422,10 @@ impl Channel for Facebook {
         let posts: List<FeedPost> = self
             .graph
             .json(Effect::Read, || {
-                self.graph
-                    .get(&path)
-                    .query(&[("fields", "id,message,created_time,permalink_url"), ("limit", "25")])
+                self.graph.get(&path).query(&[
+                    ("fields", "id,message,created_time,permalink_url"),
+                    ("limit", "25"),
+                ])
             })
             .await?;
         let now = Utc::now();
@@ -413,7 +442,9 @@ impl Channel for Facebook {
                     .as_deref()
                     .and_then(common::parse_time)
                     .is_none_or(|at| common::within_window(at, now))
-                    && p.message.as_deref().is_some_and(|m| common::same_text(expected, m))
+                    && p.message
+                        .as_deref()
+                        .is_some_and(|m| common::same_text(expected, m))
             })
             .map(|p| {
                 Reconciled::Published(Published {
@@ -428,7 +459,10 @@ impl Channel for Facebook {
         let mut parts = common::parse_cursor(cursor);
         let mut messages = Vec::new();
         let newer = |since: Option<&String>, at: Option<&str>| -> bool {
-            match (since.and_then(|s| common::parse_time(s)), at.and_then(common::parse_time)) {
+            match (
+                since.and_then(|s| common::parse_time(s)),
+                at.and_then(common::parse_time),
+            ) {
                 (Some(since), Some(at)) => at > since,
                 (None, _) => true,
                 (Some(_), None) => false,
@@ -441,7 +475,10 @@ impl Channel for Facebook {
             .json(Effect::Read, || {
                 self.graph.get(&path).query(&[
                     ("platform", "messenger"),
-                    ("fields", "id,updated_time,messages.limit(10){id,message,created_time,from}"),
+                    (
+                        "fields",
+                        "id,updated_time,messages.limit(10){id,message,created_time,from}",
+                    ),
                     ("limit", "25"),
                 ])
             })
@@ -536,7 +573,10 @@ impl Channel for Facebook {
         }
         messages.sort_by_key(|m| m.sent_at);
         let next = common::format_cursor(&parts).filter(|c| Some(c.as_str()) != cursor);
-        Ok(InboxPage { messages, cursor: next })
+        Ok(InboxPage {
+            messages,
+            cursor: next,
+        })
     }
 
     async fn reply(&self, to: &InboundMessage, text: &str, _key: &str) -> Result<Published, ChannelError> {
@@ -559,7 +599,9 @@ impl Channel for Facebook {
         let path = format!("{}/comments", to.id);
         let created: Created = self
             .graph
-            .json(Effect::Write, || self.graph.post(&path).form(&[("message", text)]))
+            .json(Effect::Write, || {
+                self.graph.post(&path).form(&[("message", text)])
+            })
             .await?;
         Ok(Published {
             id: created.id,

@@ -136,7 +136,11 @@ impl Http {
 
     /// Sends a request built by `build` and checks its status, retrying under the policy.
     /// `build` is called again for each attempt.
-    pub async fn send(&self, effect: Effect, build: impl Fn() -> RequestBuilder) -> Result<Response, ChannelError> {
+    pub async fn send(
+        &self,
+        effect: Effect,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Response, ChannelError> {
         let mut attempt = 1;
         loop {
             let result = match self.send_raw(effect, build()).await {
@@ -213,7 +217,11 @@ impl Http {
 
     /// Reads a successful response's JSON body. After a write, a body that can't be read means
     /// the write happened but herald doesn't know its id: an unknown outcome, to reconcile.
-    pub async fn json<T: DeserializeOwned>(&self, response: Response, effect: Effect) -> Result<T, ChannelError> {
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        response: Response,
+        effect: Effect,
+    ) -> Result<T, ChannelError> {
         let platform = self.platform;
         let fail = |detail: String| {
             let message = format!("{platform}'s answer couldn't be read: {detail}");
@@ -241,7 +249,13 @@ impl Http {
     }
 
     /// The error an unsuccessful answer means.
-    pub fn classify(&self, status: StatusCode, headers: &HeaderMap, body: &[u8], effect: Effect) -> ChannelError {
+    pub fn classify(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        effect: Effect,
+    ) -> ChannelError {
         let platform = self.platform;
         let said = platform_message(body)
             .map(|m| self.scrub(&m))
@@ -270,7 +284,9 @@ impl Http {
                     ChannelError::Retryable { message, after }
                 }
                 1 | 2 => ChannelError::Unknown { message },
-                _ if error.is_transient && effect != Effect::Write => ChannelError::Retryable { message, after },
+                _ if error.is_transient && effect != Effect::Write => {
+                    ChannelError::Retryable { message, after }
+                }
                 _ if status.is_server_error() && effect == Effect::Write => ChannelError::Unknown { message },
                 _ if status.is_server_error() => ChannelError::Retryable { message, after },
                 _ => ChannelError::Permanent { message },
@@ -390,7 +406,10 @@ pub fn meta_error(body: &[u8]) -> Option<MetaError> {
     Some(MetaError {
         code: error.get("code")?.as_i64()?,
         subcode: error.get("error_subcode").and_then(|c| c.as_i64()),
-        is_transient: error.get("is_transient").and_then(|t| t.as_bool()).unwrap_or(false),
+        is_transient: error
+            .get("is_transient")
+            .and_then(|t| t.as_bool())
+            .unwrap_or(false),
     })
 }
 
@@ -472,7 +491,9 @@ pub fn meta_usage_percent(headers: &HeaderMap) -> Option<u64> {
     {
         all.extend(percents(&usage));
     }
-    if let Some(value) = headers.get("x-business-use-case-usage").and_then(|v| v.to_str().ok())
+    if let Some(value) = headers
+        .get("x-business-use-case-usage")
+        .and_then(|v| v.to_str().ok())
         && let Ok(usage) = serde_json::from_str::<serde_json::Value>(value)
         && let Some(map) = usage.as_object()
     {
@@ -502,17 +523,25 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn reads_every_platforms_rate_limit_headers() {
         let secs = |pairs: &[(&str, &str)]| rate_limit_after(&headers(pairs), now()).map(|d| d.as_secs());
         assert_eq!(secs(&[("Retry-After", "120")]), Some(120));
-        assert_eq!(secs(&[("Retry-After", "Tue, 01 Dec 2026 10:01:00 GMT")]), Some(60));
+        assert_eq!(
+            secs(&[("Retry-After", "Tue, 01 Dec 2026 10:01:00 GMT")]),
+            Some(60)
+        );
         let reset = (now().timestamp() + 900).to_string();
         assert_eq!(secs(&[("x-rate-limit-reset", &reset)]), Some(900));
-        assert_eq!(secs(&[("X-RateLimit-Reset", "2026-12-01T10:05:00.000Z")]), Some(300));
+        assert_eq!(
+            secs(&[("X-RateLimit-Reset", "2026-12-01T10:05:00.000Z")]),
+            Some(300)
+        );
         assert_eq!(secs(&[("RateLimit-Reset", "30")]), Some(30));
         assert_eq!(secs(&[("RateLimit-Reset", &reset)]), Some(900));
         assert_eq!(
@@ -528,20 +557,27 @@ mod tests {
 
     #[test]
     fn reads_meta_usage() {
-        let h = headers(&[("X-App-Usage", r#"{"call_count":85,"total_time":12,"total_cputime":3}"#)]);
+        let h = headers(&[(
+            "X-App-Usage",
+            r#"{"call_count":85,"total_time":12,"total_cputime":3}"#,
+        )]);
         assert_eq!(meta_usage_percent(&h), Some(85));
     }
 
     #[test]
     fn reads_every_platforms_error_body() {
         let m = |s: &str| platform_message(s.as_bytes());
-        assert_eq!(m(r#"{"error":"The access token is invalid"}"#).unwrap(), "The access token is invalid");
+        assert_eq!(
+            m(r#"{"error":"The access token is invalid"}"#).unwrap(),
+            "The access token is invalid"
+        );
         assert_eq!(
             m(r#"{"error":"ExpiredToken","message":"Token has expired"}"#).unwrap(),
             "ExpiredToken: Token has expired"
         );
         assert_eq!(
-            m(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#).unwrap(),
+            m(r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#)
+                .unwrap(),
             "Unauthorized"
         );
         assert_eq!(
@@ -567,7 +603,10 @@ mod tests {
         let h = HeaderMap::new();
         let e = |status: u16, effect| http.classify(StatusCode::from_u16(status).unwrap(), &h, b"{}", effect);
         assert!(matches!(e(502, Effect::Write), ChannelError::Unknown { .. }));
-        assert!(matches!(e(502, Effect::IdempotentWrite), ChannelError::Retryable { .. }));
+        assert!(matches!(
+            e(502, Effect::IdempotentWrite),
+            ChannelError::Retryable { .. }
+        ));
         assert!(matches!(e(503, Effect::Write), ChannelError::Retryable { .. }));
         assert!(matches!(e(401, Effect::Read), ChannelError::Unauthorized { .. }));
         assert!(matches!(e(422, Effect::Write), ChannelError::Permanent { .. }));
@@ -578,7 +617,10 @@ mod tests {
             br#"{"error":{"message":"(#32) Page request limit reached","type":"OAuthException","code":32}}"#,
             Effect::Write,
         );
-        assert!(matches!(throttled, ChannelError::Retryable { after: Some(_), .. }));
+        assert!(matches!(
+            throttled,
+            ChannelError::Retryable { after: Some(_), .. }
+        ));
     }
 
     #[test]

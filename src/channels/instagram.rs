@@ -174,7 +174,9 @@ impl Instagram {
             let status: Status = self
                 .graph
                 .json(Effect::Read, || {
-                    self.graph.get(container).query(&[("fields", "status_code,status")])
+                    self.graph
+                        .get(container)
+                        .query(&[("fields", "status_code,status")])
                 })
                 .await?;
             match status.status_code.as_deref() {
@@ -203,7 +205,9 @@ impl Instagram {
     async fn permalink(&self, id: &str) -> Option<String> {
         let node: MediaNode = self
             .graph
-            .json(Effect::Read, || self.graph.get(id).query(&[("fields", "id,permalink")]))
+            .json(Effect::Read, || {
+                self.graph.get(id).query(&[("fields", "id,permalink")])
+            })
             .await
             .ok()?;
         node.permalink
@@ -224,11 +228,16 @@ impl Channel for Instagram {
         let me: Account = self
             .graph
             .json(Effect::Read, || {
-                self.graph.get(&self.user_id).query(&[("fields", "id,username,name")])
+                self.graph
+                    .get(&self.user_id)
+                    .query(&[("fields", "id,username,name")])
             })
             .await?;
         Ok(Identity {
-            handle: me.username.map(|u| format!("@{u}")).unwrap_or_else(|| me.id.clone()),
+            handle: me
+                .username
+                .map(|u| format!("@{u}"))
+                .unwrap_or_else(|| me.id.clone()),
             id: me.id,
             display_name: me.name,
         })
@@ -236,7 +245,10 @@ impl Channel for Instagram {
 
     async fn publish(&self, publication: &Publication) -> Result<Published, ChannelError> {
         if publication.reshare.is_some() {
-            return Err(common::unsupported(Platform::Instagram, "resharing another account's post"));
+            return Err(common::unsupported(
+                Platform::Instagram,
+                "resharing another account's post",
+            ));
         }
         let caption = publication.text.clone();
         let container = if let [image] = publication.images.as_slice() {
@@ -288,7 +300,9 @@ impl Channel for Instagram {
         let published: Created = self
             .graph
             .json(Effect::Write, || {
-                self.graph.post(&path).form(&[("creation_id", container.as_str())])
+                self.graph
+                    .post(&path)
+                    .form(&[("creation_id", container.as_str())])
             })
             .await?;
         let url = self.permalink(&published.id).await;
@@ -320,7 +334,9 @@ impl Channel for Instagram {
                     .as_deref()
                     .and_then(common::parse_time)
                     .is_none_or(|at| common::within_window(at, now))
-                    && m.caption.as_deref().is_some_and(|c| common::same_text(&publication.text, c))
+                    && m.caption
+                        .as_deref()
+                        .is_some_and(|c| common::same_text(&publication.text, c))
             })
             .map(|m| {
                 Reconciled::Published(Published {
@@ -385,7 +401,10 @@ impl Channel for Instagram {
         }
         messages.sort_by_key(|m| m.sent_at);
         let next = common::format_cursor(&parts).filter(|c| Some(c.as_str()) != cursor);
-        Ok(InboxPage { messages, cursor: next })
+        Ok(InboxPage {
+            messages,
+            cursor: next,
+        })
     }
 
     async fn reply(&self, to: &InboundMessage, text: &str, _key: &str) -> Result<Published, ChannelError> {
@@ -398,7 +417,9 @@ impl Channel for Instagram {
         let path = format!("{}/replies", to.id);
         let created: Created = self
             .graph
-            .json(Effect::Write, || self.graph.post(&path).form(&[("message", text)]))
+            .json(Effect::Write, || {
+                self.graph.post(&path).form(&[("message", text)])
+            })
             .await?;
         Ok(Published {
             id: created.id,
@@ -415,7 +436,8 @@ mod tests {
     fn media_urls_follow_the_content_folder() {
         let host = MediaHost::new("https://example-icb.nhs.uk/social/", "/srv/herald/content");
         assert_eq!(
-            host.url_for(Path::new("/srv/herald/content/media/flu jab.png")).unwrap(),
+            host.url_for(Path::new("/srv/herald/content/media/flu jab.png"))
+                .unwrap(),
             "https://example-icb.nhs.uk/social/media/flu%20jab.png"
         );
         assert!(host.url_for(Path::new("/etc/passwd")).is_err());

@@ -182,9 +182,15 @@ impl Linkedin {
         let mut etags = Vec::new();
         for part in &upload.upload_instructions {
             let (first, last) = (part.first_byte as usize, part.last_byte as usize);
-            let chunk = media.bytes.get(first..=last).ok_or_else(|| ChannelError::Permanent {
-                message: format!("linkedin asked for bytes {first}-{last} of a {}-byte video", media.bytes.len()),
-            })?;
+            let chunk = media
+                .bytes
+                .get(first..=last)
+                .ok_or_else(|| ChannelError::Permanent {
+                    message: format!(
+                        "linkedin asked for bytes {first}-{last} of a {}-byte video",
+                        media.bytes.len()
+                    ),
+                })?;
             let response = self
                 .http
                 .send(Effect::IdempotentWrite, || {
@@ -275,7 +281,9 @@ impl Linkedin {
 }
 
 /// The characters LinkedIn's "little" text format reserves.
-const RESERVED: &[char] = &['\\', '|', '{', '}', '@', '[', ']', '(', ')', '<', '>', '#', '*', '_', '~'];
+const RESERVED: &[char] = &[
+    '\\', '|', '{', '}', '@', '[', ']', '(', ')', '<', '>', '#', '*', '_', '~',
+];
 
 /// Post text as LinkedIn's "little" text: every reserved character escaped with a backslash,
 /// and each hashtag written with the hashtag template so that it links.
@@ -401,7 +409,9 @@ impl Channel for Linkedin {
         }
         let me: UserInfo = self
             .http
-            .send_json(Effect::Read, || self.request(reqwest::Method::GET, "/v2/userinfo"))
+            .send_json(Effect::Read, || {
+                self.request(reqwest::Method::GET, "/v2/userinfo")
+            })
             .await?;
         let urn = format!("urn:li:person:{}", me.sub);
         if urn != self.author {
@@ -504,7 +514,10 @@ impl Channel for Linkedin {
     }
 
     async fn read_inbox(&self, _cursor: Option<&str>) -> Result<InboxPage, ChannelError> {
-        Err(common::unsupported(Platform::Linkedin, "mentions or messages to apps"))
+        Err(common::unsupported(
+            Platform::Linkedin,
+            "mentions or messages to apps",
+        ))
     }
 
     async fn reply(&self, _to: &InboundMessage, _text: &str, _key: &str) -> Result<Published, ChannelError> {

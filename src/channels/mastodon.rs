@@ -126,11 +126,17 @@ impl Mastodon {
     }
 
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.client().get(self.url(path)).bearer_auth(self.token.expose())
+        self.http
+            .client()
+            .get(self.url(path))
+            .bearer_auth(self.token.expose())
     }
 
     fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.client().post(self.url(path)).bearer_auth(self.token.expose())
+        self.http
+            .client()
+            .post(self.url(path))
+            .bearer_auth(self.token.expose())
     }
 
     async fn me(&self) -> Result<&Account, ChannelError> {
@@ -203,9 +209,13 @@ impl Mastodon {
                 ])
             })
             .await?;
-        results.statuses.into_iter().next().ok_or_else(|| ChannelError::Permanent {
-            message: format!("mastodon can't find the post to boost: {url}"),
-        })
+        results
+            .statuses
+            .into_iter()
+            .next()
+            .ok_or_else(|| ChannelError::Permanent {
+                message: format!("mastodon can't find the post to boost: {url}"),
+            })
     }
 
     fn published(status: &Status) -> Published {
@@ -218,7 +228,9 @@ impl Mastodon {
     async fn post_status(&self, body: serde_json::Value, key: &str) -> Result<Status, ChannelError> {
         self.http
             .send_json(Effect::IdempotentWrite, || {
-                self.post("/api/v1/statuses").header("Idempotency-Key", key).json(&body)
+                self.post("/api/v1/statuses")
+                    .header("Idempotency-Key", key)
+                    .json(&body)
             })
             .await
     }
@@ -349,7 +361,8 @@ impl Channel for Mastodon {
         let statuses: Vec<Status> = self
             .http
             .send_json(Effect::Read, || {
-                self.get(&path).query(&[("limit", "40"), ("exclude_reblogs", "true")])
+                self.get(&path)
+                    .query(&[("limit", "40"), ("exclude_reblogs", "true")])
             })
             .await?;
         let now = Utc::now();
@@ -379,7 +392,11 @@ impl Channel for Mastodon {
                 self.get("/api/v1/notifications").query(&query)
             })
             .await?;
-        if let Some(newest) = notifications.iter().map(|n| n.id.as_str()).max_by_key(|id| id_key(id)) {
+        if let Some(newest) = notifications
+            .iter()
+            .map(|n| n.id.as_str())
+            .max_by_key(|id| id_key(id))
+        {
             parts.insert("notifications".to_owned(), newest.to_owned());
         }
         for notification in notifications {
@@ -410,7 +427,9 @@ impl Channel for Mastodon {
             .max_by(|a, b| id_key(a).cmp(&id_key(b)));
         let previous = parts.get("conversations").cloned();
         for conversation in conversations {
-            let Some(status) = conversation.last_status else { continue };
+            let Some(status) = conversation.last_status else {
+                continue;
+            };
             let is_new = previous.as_deref().is_none_or(|c| id_key(&status.id) > id_key(c));
             if status.account.id != me.id && is_new && seen.insert(status.id.clone()) {
                 messages.push(self.message(status, &me, Some(conversation.id)));
@@ -423,7 +442,11 @@ impl Channel for Mastodon {
         {
             parts.insert("conversations".to_owned(), newest);
         }
-        messages.sort_by(|a, b| a.sent_at.cmp(&b.sent_at).then_with(|| id_key(&a.id).cmp(&id_key(&b.id))));
+        messages.sort_by(|a, b| {
+            a.sent_at
+                .cmp(&b.sent_at)
+                .then_with(|| id_key(&a.id).cmp(&id_key(&b.id)))
+        });
         Ok(InboxPage {
             messages,
             cursor: common::format_cursor(&parts).filter(|c| Some(c.as_str()) != cursor),

@@ -17,7 +17,7 @@ pub mod x;
 
 mod registry;
 
-pub use registry::{BuildError, build, build_account};
+pub use registry::{BuildError, build, build_account, build_account_in, build_in};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! Builds the channels herald.toml describes.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use super::secret::{self, CredentialError, Secret};
@@ -49,20 +50,43 @@ pub enum BuildError {
 
 /// Builds every account's channel. Every account is tried; all the failures are returned together.
 pub fn build(loaded: &LoadedConfig) -> Result<Vec<Arc<dyn Channel>>, Vec<BuildError>> {
-    let accounts = loaded.config.as_ref().map(|c| c.accounts.as_slice()).unwrap_or_default();
+    build_in(loaded, &loaded.dir.join(crate::config::CONTENT_DIR))
+}
+
+/// [`build`] for a content folder elsewhere than `content/` beside herald.toml (Instagram
+/// publishes media by its URL under the content folder).
+pub fn build_in(loaded: &LoadedConfig, content_dir: &Path) -> Result<Vec<Arc<dyn Channel>>, Vec<BuildError>> {
+    let accounts = loaded
+        .config
+        .as_ref()
+        .map(|c| c.accounts.as_slice())
+        .unwrap_or_default();
     let mut channels = Vec::new();
     let mut errors = Vec::new();
     for account in accounts {
-        match build_account(loaded, account) {
+        match build_account_in(loaded, account, content_dir) {
             Ok(channel) => channels.push(channel),
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(channels) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(channels)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Builds one account's channel, reading its credentials.
 pub fn build_account(loaded: &LoadedConfig, account: &AccountConfig) -> Result<Arc<dyn Channel>, BuildError> {
+    build_account_in(loaded, account, &loaded.dir.join(crate::config::CONTENT_DIR))
+}
+
+/// [`build_account`] with the content folder given.
+pub fn build_account_in(
+    loaded: &LoadedConfig,
+    account: &AccountConfig,
+    content_dir: &Path,
+) -> Result<Arc<dyn Channel>, BuildError> {
     let name = account.name.clone();
     let credential = |e| BuildError::Credential {
         account: name.clone(),
@@ -77,14 +101,18 @@ pub fn build_account(loaded: &LoadedConfig, account: &AccountConfig) -> Result<A
         message: message.to_owned(),
     };
     let token = || -> Result<Secret, BuildError> {
-        secret::read(account.token_env.as_deref(), account.token_file.as_deref(), &loaded.dir)
-            .map_err(credential)?
-            .ok_or_else(|| {
-                credential(CredentialError::NotConfigured {
-                    what: "token",
-                    key: "token",
-                })
+        secret::read(
+            account.token_env.as_deref(),
+            account.token_file.as_deref(),
+            &loaded.dir,
+        )
+        .map_err(credential)?
+        .ok_or_else(|| {
+            credential(CredentialError::NotConfigured {
+                what: "token",
+                key: "token",
             })
+        })
     };
     let required = |value: &Option<String>, key: &str| -> Result<String, BuildError> {
         value
@@ -106,8 +134,12 @@ pub fn build_account(loaded: &LoadedConfig, account: &AccountConfig) -> Result<A
             Arc::new(super::bluesky::Bluesky::new(&account.name, &base, &handle, token()?).map_err(client)?)
         }
         Platform::X => {
-            let access = secret::read(account.token_env.as_deref(), account.token_file.as_deref(), &loaded.dir)
-                .map_err(credential)?;
+            let access = secret::read(
+                account.token_env.as_deref(),
+                account.token_file.as_deref(),
+                &loaded.dir,
+            )
+            .map_err(credential)?;
             let refresh = match &account.refresh_token_file {
                 Some(file) => {
                     let client_id = required(&account.client_id, "client_id")?;
@@ -140,15 +172,23 @@ pub fn build_account(loaded: &LoadedConfig, account: &AccountConfig) -> Result<A
         Platform::Facebook => {
             let page = required(&account.page_id, "page_id")?;
             let base = super::common::base_url(account, super::facebook::DEFAULT_BASE);
-            let version = account.api_version.as_deref().unwrap_or(super::facebook::API_VERSION);
-            Arc::new(super::facebook::Facebook::new(&account.name, &base, version, &page, token()?).map_err(client)?)
+            let version = account
+                .api_version
+                .as_deref()
+                .unwrap_or(super::facebook::API_VERSION);
+            Arc::new(
+                super::facebook::Facebook::new(&account.name, &base, version, &page, token()?)
+                    .map_err(client)?,
+            )
         }
         Platform::Instagram => {
             let user = required(&account.ig_user_id, "ig_user_id")?;
             let media_url = required(&account.media_url, "media_url")?;
             let base = super::common::base_url(account, super::facebook::DEFAULT_BASE);
-            let version = account.api_version.as_deref().unwrap_or(super::facebook::API_VERSION);
-            let content_dir = loaded.dir.join(crate::config::CONTENT_DIR);
+            let version = account
+                .api_version
+                .as_deref()
+                .unwrap_or(super::facebook::API_VERSION);
             Arc::new(
                 super::instagram::Instagram::new(
                     &account.name,
@@ -156,7 +196,7 @@ pub fn build_account(loaded: &LoadedConfig, account: &AccountConfig) -> Result<A
                     version,
                     &user,
                     token()?,
-                    super::instagram::MediaHost::new(&media_url, content_dir),
+                    super::instagram::MediaHost::new(&media_url, content_dir.to_owned()),
                 )
                 .map_err(client)?,
             )
@@ -164,8 +204,14 @@ pub fn build_account(loaded: &LoadedConfig, account: &AccountConfig) -> Result<A
         Platform::Linkedin => {
             let author = required(&account.author_urn, "author_urn")?;
             let base = super::common::base_url(account, super::linkedin::DEFAULT_BASE);
-            let version = account.api_version.as_deref().unwrap_or(super::linkedin::API_VERSION);
-            Arc::new(super::linkedin::Linkedin::new(&account.name, &base, version, &author, token()?).map_err(client)?)
+            let version = account
+                .api_version
+                .as_deref()
+                .unwrap_or(super::linkedin::API_VERSION);
+            Arc::new(
+                super::linkedin::Linkedin::new(&account.name, &base, version, &author, token()?)
+                    .map_err(client)?,
+            )
         }
         platform @ Platform::Webhook => {
             return Err(BuildError::Unavailable {

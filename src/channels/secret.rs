@@ -49,7 +49,7 @@ pub enum CredentialError {
         var: String,
     },
     /// The file can't be read.
-    #[error("can't read `{}`: {source}", path.display())]
+    #[error("can't read the credential file `{}`: {source}", path.display())]
     File {
         /// The file.
         path: PathBuf,
@@ -101,8 +101,14 @@ pub fn read(env: Option<&str>, file: Option<&Path>, dir: &Path) -> Result<Option
 /// its owner only: for rotated tokens.
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -243,7 +243,9 @@ impl X {
             });
         };
         let current = secret::read(None, Some(&refresh.file), std::path::Path::new(""))
-            .map_err(|e| ChannelError::Unauthorized { message: e.to_string() })?
+            .map_err(|e| ChannelError::Unauthorized {
+                message: e.to_string(),
+            })?
             .ok_or_else(|| ChannelError::Unauthorized {
                 message: "no refresh token".to_owned(),
             })?;
@@ -276,11 +278,13 @@ impl X {
         if let Some(rotated) = &answer.refresh_token {
             let rotated = Secret::new(rotated.clone());
             self.http.register_secret(&rotated);
-            secret::write_atomically(&refresh.file, rotated.expose()).map_err(|e| ChannelError::Permanent {
-                message: format!(
-                    "x rotated the refresh token but herald can't save it to {}: {e}",
-                    refresh.file.display()
-                ),
+            secret::write_atomically(&refresh.file, rotated.expose()).map_err(|e| {
+                ChannelError::Permanent {
+                    message: format!(
+                        "x rotated the refresh token but herald can't save it to {}: {e}",
+                        refresh.file.display()
+                    ),
+                }
             })?;
             tracing::info!(account = %self.name, "x refresh token rotated and saved");
         }
@@ -294,10 +298,16 @@ impl X {
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ChannelError> {
         let token = self.access_token(None).await?;
-        match self.http.send(effect, || build().bearer_auth(token.expose())).await {
+        match self
+            .http
+            .send(effect, || build().bearer_auth(token.expose()))
+            .await
+        {
             Err(ChannelError::Unauthorized { .. }) if self.refresh.is_some() => {
                 let token = self.access_token(Some(&token)).await?;
-                self.http.send(effect, || build().bearer_auth(token.expose())).await
+                self.http
+                    .send(effect, || build().bearer_auth(token.expose()))
+                    .await
             }
             other => other,
         }
@@ -356,7 +366,10 @@ impl X {
         });
         let started: Data<MediaData> = self
             .send_json(Effect::IdempotentWrite, || {
-                self.http.client().post(self.url("/2/media/upload/initialize")).json(&init)
+                self.http
+                    .client()
+                    .post(self.url("/2/media/upload/initialize"))
+                    .json(&init)
             })
             .await?;
         let id = started.data.id;
@@ -364,7 +377,10 @@ impl X {
             let path = format!("/2/media/upload/{id}/append");
             self.send(Effect::IdempotentWrite, || {
                 let form = Form::new()
-                    .part("media", Part::bytes(chunk.to_vec()).file_name(media.file_name.clone()))
+                    .part(
+                        "media",
+                        Part::bytes(chunk.to_vec()).file_name(media.file_name.clone()),
+                    )
                     .text("segment_index", index.to_string());
                 self.http
                     .client()
@@ -376,7 +392,9 @@ impl X {
         }
         let path = format!("/2/media/upload/{id}/finalize");
         let finished: Data<MediaData> = self
-            .send_json(Effect::IdempotentWrite, || self.http.client().post(self.url(&path)))
+            .send_json(Effect::IdempotentWrite, || {
+                self.http.client().post(self.url(&path))
+            })
             .await?;
         let mut info = finished.data.processing_info;
         let mut polls = 0;
@@ -397,7 +415,10 @@ impl X {
                     after: None,
                 });
             }
-            tokio::time::sleep(Duration::from_secs(current.check_after_secs.unwrap_or(1).clamp(1, 30))).await;
+            tokio::time::sleep(Duration::from_secs(
+                current.check_after_secs.unwrap_or(1).clamp(1, 30),
+            ))
+            .await;
             let status: Data<MediaData> = self
                 .send_json(Effect::Read, || {
                     self.http
@@ -415,7 +436,10 @@ impl X {
                         .part("media", media_part(captions))
                         .text("media_category", "subtitles")
                         .text("media_type", captions.mime);
-                    self.http.client().post(self.url("/2/media/upload")).multipart(form)
+                    self.http
+                        .client()
+                        .post(self.url("/2/media/upload"))
+                        .multipart(form)
                 })
                 .await?;
             let body = json!({
@@ -424,7 +448,10 @@ impl X {
                 "subtitles": {"id": uploaded.data.id, "language_code": "EN", "display_name": "English"},
             });
             self.send(Effect::IdempotentWrite, || {
-                self.http.client().post(self.url("/2/media/subtitles")).json(&body)
+                self.http
+                    .client()
+                    .post(self.url("/2/media/subtitles"))
+                    .json(&body)
             })
             .await?;
         }
@@ -437,7 +464,9 @@ impl X {
 
     async fn post_tweet(&self, body: serde_json::Value) -> Result<Published, ChannelError> {
         let created: Data<Tweet> = self
-            .send_json(Effect::Write, || self.http.client().post(self.url("/2/tweets")).json(&body))
+            .send_json(Effect::Write, || {
+                self.http.client().post(self.url("/2/tweets")).json(&body)
+            })
             .await?;
         let me = self.me().await.ok();
         Ok(Published {
@@ -495,7 +524,10 @@ impl Channel for X {
             let me = self.me().await?;
             let path = format!("/2/users/{}/retweets", me.id);
             self.send(Effect::IdempotentWrite, || {
-                self.http.client().post(self.url(&path)).json(&json!({"tweet_id": id}))
+                self.http
+                    .client()
+                    .post(self.url(&path))
+                    .json(&json!({"tweet_id": id}))
             })
             .await?;
             return Ok(Published {
@@ -542,7 +574,11 @@ impl Channel for X {
                 };
                 page.data
                     .iter()
-                    .any(|t| t.referenced_tweets.iter().any(|r| r.kind == "retweeted" && r.id == id))
+                    .any(|t| {
+                        t.referenced_tweets
+                            .iter()
+                            .any(|r| r.kind == "retweeted" && r.id == id)
+                    })
                     .then(|| Published {
                         id: id.clone(),
                         url: Some(link.clone()),
@@ -560,7 +596,9 @@ impl Channel for X {
                     url: Some(self.tweet_url(&me.username, &t.id)),
                 }),
         };
-        Ok(found.map(Reconciled::Published).unwrap_or(Reconciled::NotPublished))
+        Ok(found
+            .map(Reconciled::Published)
+            .unwrap_or(Reconciled::NotPublished))
     }
 
     async fn read_inbox(&self, cursor: Option<&str>) -> Result<InboxPage, ChannelError> {
@@ -586,7 +624,12 @@ impl Channel for X {
                 self.http.client().get(self.url(&path)).query(&query)
             })
             .await?;
-        let users: HashMap<&str, &User> = mentions.includes.users.iter().map(|u| (u.id.as_str(), u)).collect();
+        let users: HashMap<&str, &User> = mentions
+            .includes
+            .users
+            .iter()
+            .map(|u| (u.id.as_str(), u))
+            .collect();
         for tweet in &mentions.data {
             let author = tweet.author_id.clone().unwrap_or_default();
             if author == me.id {
@@ -600,7 +643,13 @@ impl Channel for X {
                     MessageKind::Mention
                 },
                 author: Author {
-                    handle: format!("@{}", users.get(author.as_str()).map(|u| u.username.as_str()).unwrap_or(&author)),
+                    handle: format!(
+                        "@{}",
+                        users
+                            .get(author.as_str())
+                            .map(|u| u.username.as_str())
+                            .unwrap_or(&author)
+                    ),
                     id: author,
                     is_bot: false,
                 },
@@ -610,11 +659,13 @@ impl Channel for X {
                 visibility: Some("public".to_owned()),
             });
         }
-        let newest = mentions
-            .meta
-            .newest_id
-            .clone()
-            .or_else(|| mentions.data.iter().map(|t| t.id.clone()).max_by(|a, b| (a.len(), a).cmp(&(b.len(), b))));
+        let newest = mentions.meta.newest_id.clone().or_else(|| {
+            mentions
+                .data
+                .iter()
+                .map(|t| t.id.clone())
+                .max_by(|a, b| (a.len(), a).cmp(&(b.len(), b)))
+        });
         if let Some(newest) = newest {
             parts.insert("mentions".to_owned(), newest);
         }
@@ -624,13 +675,17 @@ impl Channel for X {
                 self.http.client().get(self.url("/2/dm_events")).query(&[
                     ("event_types", "MessageCreate"),
                     ("max_results", "100"),
-                    ("dm_event.fields", "id,text,created_at,sender_id,dm_conversation_id,event_type"),
+                    (
+                        "dm_event.fields",
+                        "id,text,created_at,sender_id,dm_conversation_id,event_type",
+                    ),
                     ("expansions", "sender_id"),
                     ("user.fields", "username"),
                 ])
             })
             .await?;
-        let senders: HashMap<&str, &User> = events.includes.users.iter().map(|u| (u.id.as_str(), u)).collect();
+        let senders: HashMap<&str, &User> =
+            events.includes.users.iter().map(|u| (u.id.as_str(), u)).collect();
         let since = parts.get("dm").cloned();
         let mut newest_dm = since.clone();
         for event in &events.data {
@@ -648,7 +703,13 @@ impl Channel for X {
                 id: event.id.clone(),
                 kind: MessageKind::Direct,
                 author: Author {
-                    handle: format!("@{}", senders.get(sender.as_str()).map(|u| u.username.as_str()).unwrap_or(&sender)),
+                    handle: format!(
+                        "@{}",
+                        senders
+                            .get(sender.as_str())
+                            .map(|u| u.username.as_str())
+                            .unwrap_or(&sender)
+                    ),
                     id: sender,
                     is_bot: false,
                 },
@@ -663,7 +724,10 @@ impl Channel for X {
         }
         messages.sort_by_key(|m| m.sent_at);
         let next = common::format_cursor(&parts).filter(|c| Some(c.as_str()) != cursor);
-        Ok(InboxPage { messages, cursor: next })
+        Ok(InboxPage {
+            messages,
+            cursor: next,
+        })
     }
 
     async fn reply(&self, to: &InboundMessage, text: &str, _key: &str) -> Result<Published, ChannelError> {
@@ -674,7 +738,10 @@ impl Channel for X {
             };
             let sent: Data<DmSent> = self
                 .send_json(Effect::Write, || {
-                    self.http.client().post(self.url(&path)).json(&json!({"text": text}))
+                    self.http
+                        .client()
+                        .post(self.url(&path))
+                        .json(&json!({"text": text}))
                 })
                 .await?;
             return Ok(Published {
@@ -693,7 +760,10 @@ mod tests {
 
     #[test]
     fn finds_post_ids_in_links() {
-        assert_eq!(tweet_id("https://x.com/NHSEngland/status/1864000000000000001?s=20").as_deref(), Some("1864000000000000001"));
+        assert_eq!(
+            tweet_id("https://x.com/NHSEngland/status/1864000000000000001?s=20").as_deref(),
+            Some("1864000000000000001")
+        );
         assert_eq!(tweet_id("https://twitter.com/a/status/42").as_deref(), Some("42"));
         assert_eq!(tweet_id("https://x.com/NHSEngland"), None);
     }
