@@ -518,7 +518,10 @@ impl Bluesky {
             let members: HashMap<&str, &Profile> =
                 convo.members.iter().map(|m| (m.did.as_str(), m)).collect();
             for value in page.messages {
-                // Deleted messages have no text; skip them and anything that isn't a message.
+                // Deleted messages (`#deletedMessageView`) have nothing to answer.
+                if value["$type"].as_str() == Some("chat.bsky.convo.defs#deletedMessageView") {
+                    continue;
+                }
                 let Ok(message) = serde_json::from_value::<ChatMessage>(value) else {
                     continue;
                 };
