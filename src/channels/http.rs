@@ -111,9 +111,11 @@ impl Http {
         &self.client
     }
 
-    /// Remembers a credential so that it is scrubbed from error messages.
+    /// Remembers a credential so that it is scrubbed from error messages. (Values shorter than
+    /// eight characters are not credentials any platform issues; scrubbing them would only
+    /// garble messages.)
     pub fn register_secret(&self, secret: &Secret) {
-        if secret.expose().is_empty() {
+        if secret.expose().len() < 8 {
             return;
         }
         let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
