@@ -35,6 +35,12 @@ pub struct Content {
     pub dir: tempfile::TempDir,
 }
 
+impl Default for Content {
+    fn default() -> Self {
+        Content::new()
+    }
+}
+
 impl Content {
     pub fn new() -> Content {
         let dir = tempfile::tempdir().unwrap();

@@ -67,7 +67,7 @@ impl Respond for Echo {
             .to_owned();
         let decoded = authorization
             .strip_prefix("Basic ")
-            .and_then(|b| base64_decode(b))
+            .and_then(base64_decode)
             .unwrap_or_default();
         let echo = format!(
             "refused {authorization} ({decoded}) for {}",
