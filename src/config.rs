@@ -199,7 +199,7 @@ pub struct AccountConfig {
     /// images and videos from a URL; it takes no uploads).
     #[serde(default)]
     pub media_url: Option<String>,
-    /// The platform's API version where it has one (Meta Graph `v23.0`, LinkedIn `202510`).
+    /// The platform's API version where it has one (Meta Graph `v25.0`, LinkedIn `202509`).
     #[serde(default)]
     pub api_version: Option<String>,
     /// Office hours for this account, replacing the defaults.

@@ -38,7 +38,7 @@ pub const DEFAULT_BASE: &str = "https://graph.facebook.com";
 /// Meta's host for video uploads (used unless `base_url` points elsewhere).
 pub const DEFAULT_VIDEO_BASE: &str = "https://graph-video.facebook.com";
 /// The Graph API version herald speaks unless `api_version` says otherwise.
-pub const API_VERSION: &str = "v23.0";
+pub const API_VERSION: &str = "v25.0";
 
 /// A Graph API client for one token: shared by the Facebook and Instagram adapters.
 #[derive(Debug)]
@@ -218,8 +218,7 @@ impl Facebook {
             .json(Effect::IdempotentWrite, || {
                 let mut form = Form::new()
                     .part("source", part(media))
-                    .text("published", "false")
-                    .text("temporary", "true");
+                    .text("published", "false");
                 if let Some(alt) = alt {
                     form = form.text("alt_text_custom", alt.to_owned());
                 }

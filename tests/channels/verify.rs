@@ -36,13 +36,13 @@ async fn platforms() -> MockServer {
         ),
         (
             "GET",
-            "/v23.0/me",
+            "/v25.0/me",
             "Bearer EAAGfacebook123",
             json!({"id": "111222333444", "name": "Example ICB Page"}),
         ),
         (
             "GET",
-            "/v23.0/17841400000000001",
+            "/v25.0/17841400000000001",
             "Bearer EAAGinstagram123",
             json!({"id": "17841400000000001", "username": "exampleicb", "name": "Example ICB"}),
         ),
