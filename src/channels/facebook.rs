@@ -216,9 +216,7 @@ impl Facebook {
         let created: Created = self
             .graph
             .json(Effect::IdempotentWrite, || {
-                let mut form = Form::new()
-                    .part("source", part(media))
-                    .text("published", "false");
+                let mut form = Form::new().part("source", part(media)).text("published", "false");
                 if let Some(alt) = alt {
                     form = form.text("alt_text_custom", alt.to_owned());
                 }

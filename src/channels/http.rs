@@ -628,7 +628,9 @@ mod tests {
     #[test]
     fn scrubs_registered_secrets() {
         let http = Http::new(Platform::X).unwrap();
-        http.register_secret(&Secret::new("tok-123"));
-        assert_eq!(http.scrub("bad token tok-123!"), "bad token ***!");
+        http.register_secret(&Secret::new("tok-12345"));
+        http.register_secret(&Secret::new("t"));
+        assert_eq!(http.scrub("bad token tok-12345!"), "bad token ***!");
+        assert_eq!(http.scrub("a t is not a token"), "a t is not a token");
     }
 }
