@@ -173,6 +173,35 @@ pub struct AccountConfig {
     /// For `outbox`: the folder publications are written to (relative to herald.toml).
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// X: the OAuth 2.0 client id of the developer app (not secret), used to refresh the token.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// X: the environment variable holding the OAuth 2.0 client secret (confidential apps only).
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// X: a file holding the OAuth 2.0 client secret (confidential apps only).
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// X: a file holding the OAuth 2.0 refresh token; herald rewrites it (atomically) each time
+    /// X rotates the token.
+    #[serde(default)]
+    pub refresh_token_file: Option<PathBuf>,
+    /// Facebook: the Page's id.
+    #[serde(default)]
+    pub page_id: Option<String>,
+    /// Instagram: the Instagram professional account's id.
+    #[serde(default)]
+    pub ig_user_id: Option<String>,
+    /// LinkedIn: who posts, `urn:li:organization:…` (a page) or `urn:li:person:…` (a member).
+    #[serde(default)]
+    pub author_urn: Option<String>,
+    /// Instagram: the public https URL at which the content folder is served (Instagram fetches
+    /// images and videos from a URL; it takes no uploads).
+    #[serde(default)]
+    pub media_url: Option<String>,
+    /// The platform's API version where it has one (Meta Graph `v25.0`, LinkedIn `202509`).
+    #[serde(default)]
+    pub api_version: Option<String>,
     /// Office hours for this account, replacing the defaults.
     #[serde(default)]
     pub hours: Option<HoursConfig>,
@@ -186,6 +215,9 @@ impl fmt::Debug for AccountConfig {
             .field("platform", &self.platform)
             .field("base_url", &self.base_url)
             .field("handle", &self.handle)
+            .field("page_id", &self.page_id)
+            .field("ig_user_id", &self.ig_user_id)
+            .field("author_urn", &self.author_urn)
             .finish_non_exhaustive()
     }
 }
@@ -438,6 +470,7 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
         if let Some(hours) = &account.hours {
             validate_hours(hours, &format!("{prefix}.hours"), loaded, &mut findings);
         }
+        validate_credentials(account, &prefix, loaded, &mut findings);
         if account.platform == Platform::Outbox && account.path.is_none() {
             findings.push(
                 loaded
@@ -474,6 +507,242 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// Which account keys each platform takes beyond `name`, `platform`, `hours` (a key given to a
+/// platform that doesn't read it is a mistake worth reporting: it would be silently ignored).
+fn platform_keys(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::Mastodon => &["base_url", "token_env", "token_file", "handle"],
+        Platform::Bluesky => &["base_url", "token_env", "token_file", "handle"],
+        Platform::X => &[
+            "base_url",
+            "token_env",
+            "token_file",
+            "handle",
+            "client_id",
+            "client_secret_env",
+            "client_secret_file",
+            "refresh_token_file",
+        ],
+        Platform::Facebook => &[
+            "base_url",
+            "token_env",
+            "token_file",
+            "handle",
+            "page_id",
+            "api_version",
+        ],
+        Platform::Instagram => &[
+            "base_url",
+            "token_env",
+            "token_file",
+            "handle",
+            "ig_user_id",
+            "media_url",
+            "api_version",
+        ],
+        Platform::Linkedin => &[
+            "base_url",
+            "token_env",
+            "token_file",
+            "handle",
+            "author_urn",
+            "api_version",
+        ],
+        Platform::Webhook => &["base_url", "token_env", "token_file", "handle"],
+        Platform::Outbox => &["path", "handle"],
+    }
+}
+
+/// Credentials and platform identifiers: each platform gets what it needs, and only that.
+/// Whether an environment variable is actually set is `herald accounts verify`'s business (CI
+/// checks content without secrets).
+fn validate_credentials(
+    account: &AccountConfig,
+    prefix: &str,
+    loaded: &LoadedConfig,
+    findings: &mut Vec<Finding>,
+) {
+    let platform = account.platform;
+    let given: [(&str, bool); 14] = [
+        ("base_url", account.base_url.is_some()),
+        ("token_env", account.token_env.is_some()),
+        ("token_file", account.token_file.is_some()),
+        ("handle", account.handle.is_some()),
+        ("path", account.path.is_some()),
+        ("client_id", account.client_id.is_some()),
+        ("client_secret_env", account.client_secret_env.is_some()),
+        ("client_secret_file", account.client_secret_file.is_some()),
+        ("refresh_token_file", account.refresh_token_file.is_some()),
+        ("page_id", account.page_id.is_some()),
+        ("ig_user_id", account.ig_user_id.is_some()),
+        ("author_urn", account.author_urn.is_some()),
+        ("media_url", account.media_url.is_some()),
+        ("api_version", account.api_version.is_some()),
+    ];
+    let allowed = platform_keys(platform);
+    for (key, present) in given {
+        if present && !allowed.contains(&key) {
+            let key_path = format!("{prefix}.{key}");
+            let span = loaded.spans.key(&key_path).unwrap_or(0..0);
+            findings.push(
+                Finding::at(
+                    &loaded.source,
+                    span,
+                    Code::Parse,
+                    format!("`{key}` doesn't apply to a {platform} account"),
+                )
+                .help(format!(
+                    "remove it; a {platform} account takes: {}",
+                    allowed.join(", ")
+                )),
+            );
+        }
+    }
+    let at_platform = |message: String, help: &str| {
+        loaded
+            .finding_at(&format!("{prefix}.platform"), Code::Parse, message)
+            .help(help.to_owned())
+    };
+    let name = &account.name;
+    if account.token_env.is_some() && account.token_file.is_some() {
+        findings.push(
+            loaded
+                .finding_at(
+                    &format!("{prefix}.token_file"),
+                    Code::Parse,
+                    format!("the account `{name}` has both `token_env` and `token_file`"),
+                )
+                .help("keep one: herald wouldn't know which token to use"),
+        );
+    }
+    if account.client_secret_env.is_some() && account.client_secret_file.is_some() {
+        findings.push(
+            loaded
+                .finding_at(
+                    &format!("{prefix}.client_secret_file"),
+                    Code::Parse,
+                    format!("the account `{name}` has both `client_secret_env` and `client_secret_file`"),
+                )
+                .help("keep one"),
+        );
+    }
+    let has_token = account.token_env.is_some() || account.token_file.is_some();
+    let needs_token = matches!(
+        platform,
+        Platform::Mastodon
+            | Platform::Bluesky
+            | Platform::Facebook
+            | Platform::Instagram
+            | Platform::Linkedin
+    );
+    if needs_token && !has_token {
+        let what = match platform {
+            Platform::Bluesky => "an app password",
+            Platform::Facebook | Platform::Instagram => "a Page access token",
+            _ => "an access token",
+        };
+        findings.push(at_platform(
+            format!("the {platform} account `{name}` has no credentials"),
+            &format!(
+                "add `token_env = \"HERALD_{}_TOKEN\"` (or `token_file`): the variable or file holds {what}",
+                name.to_uppercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            ),
+        ));
+    }
+    if platform == Platform::X {
+        if !has_token && account.refresh_token_file.is_none() {
+            findings.push(at_platform(
+                format!("the x account `{name}` has no credentials"),
+                "add `refresh_token_file` and `client_id` (OAuth 2.0 with refresh), or `token_env` for a user access token",
+            ));
+        }
+        if account.refresh_token_file.is_some() && account.client_id.is_none() {
+            findings.push(
+                loaded
+                    .finding_at(
+                        &format!("{prefix}.refresh_token_file"),
+                        Code::Parse,
+                        format!("the x account `{name}` has a refresh token but no `client_id`"),
+                    )
+                    .help("add `client_id`: X refreshes a token only for the app it was issued to"),
+            );
+        }
+    }
+    let required: &[(&str, bool, &str)] = match platform {
+        Platform::Mastodon => &[(
+            "base_url",
+            account.base_url.is_some(),
+            "add `base_url = \"https://your.server\"`: the Mastodon server the account is on",
+        )],
+        Platform::Bluesky => &[(
+            "handle",
+            account.handle.is_some(),
+            "add `handle = \"example-icb.bsky.social\"`: the account that signs in with the app password",
+        )],
+        Platform::Facebook => &[(
+            "page_id",
+            account.page_id.is_some(),
+            "add `page_id = \"…\"`: the Page's id (Page settings → About)",
+        )],
+        Platform::Instagram => &[
+            (
+                "ig_user_id",
+                account.ig_user_id.is_some(),
+                "add `ig_user_id = \"…\"`: the Instagram professional account's id",
+            ),
+            (
+                "media_url",
+                account.media_url.is_some(),
+                "add `media_url = \"https://…/content\"`: Instagram fetches images from a public URL",
+            ),
+        ],
+        Platform::Linkedin => &[(
+            "author_urn",
+            account.author_urn.is_some(),
+            "add `author_urn = \"urn:li:organization:…\"`: the page (or member) that posts",
+        )],
+        Platform::X | Platform::Webhook | Platform::Outbox => &[],
+    };
+    for (key, present, help) in required {
+        if !present {
+            findings.push(at_platform(
+                format!("the {platform} account `{name}` has no `{key}`"),
+                help,
+            ));
+        }
+    }
+    for (key, url) in [("base_url", &account.base_url), ("media_url", &account.media_url)] {
+        let Some(url) = url else { continue };
+        let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host());
+        if !ok {
+            findings.push(
+                loaded
+                    .finding_at(
+                        &format!("{prefix}.{key}"),
+                        Code::Parse,
+                        format!("`{url}` is not an http(s) URL"),
+                    )
+                    .help("write the whole URL, like `https://mastodon.example`"),
+            );
+        }
+    }
+    if let Some(urn) = &account.author_urn
+        && platform == Platform::Linkedin
+        && !(urn.starts_with("urn:li:organization:") || urn.starts_with("urn:li:person:"))
+    {
+        findings.push(
+            loaded
+                .finding_at(
+                    &format!("{prefix}.author_urn"),
+                    Code::Parse,
+                    format!("`{urn}` is not a LinkedIn organisation or member URN"),
+                )
+                .help("write `urn:li:organization:12345` (the number is in the page's admin URL)"),
+        );
+    }
 }
 
 fn validate_hours(hours: &HoursConfig, prefix: &str, loaded: &LoadedConfig, findings: &mut Vec<Finding>) {
@@ -530,6 +799,37 @@ mod tests {
         let (_, findings) = load("[[accounts]]\nname = \"m\"\nplatform = \"mastadon\"\n");
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].help.as_deref(), Some("did you mean `mastodon`?"));
+    }
+
+    #[test]
+    fn each_platform_gets_what_it_needs_and_only_that() {
+        let (_, findings) = load(
+            "[[accounts]]\nname = \"fb\"\nplatform = \"facebook\"\ntoken_env = \"T\"\nmedia_url = \"https://x\"\n\
+             [[accounts]]\nname = \"li\"\nplatform = \"linkedin\"\ntoken_file = \"t\"\nauthor_urn = \"company:1\"\n\
+             [[accounts]]\nname = \"x\"\nplatform = \"x\"\nrefresh_token_file = \"r\"\n\
+             [[accounts]]\nname = \"bs\"\nplatform = \"bluesky\"\nhandle = \"icb.bsky.social\"\ntoken_env = \"A\"\ntoken_file = \"b\"\n",
+        );
+        let got: Vec<(usize, &str)> = findings.iter().map(|f| (f.line, f.message.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (5, "`media_url` doesn't apply to a facebook account"),
+                (3, "the facebook account `fb` has no `page_id`"),
+                (10, "`company:1` is not a LinkedIn organisation or member URN"),
+                (14, "the x account `x` has a refresh token but no `client_id`"),
+                (20, "the account `bs` has both `token_env` and `token_file`"),
+            ]
+        );
+    }
+
+    #[test]
+    fn account_debug_leaves_out_credential_settings() {
+        let (loaded, findings) = load(
+            "[[accounts]]\nname = \"m\"\nplatform = \"mastodon\"\nbase_url = \"https://m.example\"\ntoken_env = \"HERALD_M\"\n",
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        let shown = format!("{:?}", loaded.account("m").unwrap());
+        assert!(!shown.contains("HERALD_M"), "{shown}");
     }
 
     #[test]

@@ -4,7 +4,20 @@
 //! done next: retry after a while, give up with the platform's message, or treat the outcome as
 //! unknown (the request may have been acted on) and reconcile rather than resend.
 
+pub mod bluesky;
+pub mod common;
+pub mod facebook;
+pub mod http;
+pub mod instagram;
+pub mod linkedin;
+pub mod mastodon;
 pub mod outbox;
+pub mod secret;
+pub mod x;
+
+mod registry;
+
+pub use registry::{BuildError, build, build_account, build_account_in, build_in};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -65,7 +65,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    const CONFIG: &str = "[[accounts]]\nname = \"mastodon\"\nplatform = \"mastodon\"\n[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"outbox\"\n";
+    const CONFIG: &str = "[[accounts]]\nname = \"mastodon\"\nplatform = \"mastodon\"\nbase_url = \"https://mastodon.example\"\ntoken_env = \"HERALD_MASTODON_TOKEN\"\n[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"outbox\"\n";
 
     #[test]
     fn flags_unknown_channels_with_a_hint() {

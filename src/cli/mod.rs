@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Commands return an
 //! [`ExitStatus`]; `main` only maps it to the process exit code.
 
+mod accounts;
 mod approve;
 mod check;
 mod init;
@@ -59,6 +60,8 @@ pub enum Command {
     Check(check::Args),
     /// Record an approver and the approved hash in each post's front matter.
     Approve(approve::Args),
+    /// Check each account's credentials against its platform.
+    Accounts(accounts::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Check(args) => check::run(&cli, args),
         Command::Approve(args) => approve::run(&cli, args),
+        Command::Accounts(args) => accounts::run(&cli, args),
     };
     match result {
         Ok(status) => status,
