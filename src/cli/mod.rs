@@ -3,6 +3,8 @@
 
 mod approve;
 mod check;
+mod holidays;
+mod hours;
 mod init;
 
 use std::io::{IsTerminal, Write};
@@ -59,6 +61,10 @@ pub enum Command {
     Check(check::Args),
     /// Record an approver and the approved hash in each post's front matter.
     Approve(approve::Args),
+    /// Open or closed at an instant, the next opening and closing; or the coming week.
+    Hours(hours::Args),
+    /// Bank holidays: `herald holidays update` downloads GOV.UK's list.
+    Holidays(holidays::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -83,6 +89,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Check(args) => check::run(&cli, args),
         Command::Approve(args) => approve::run(&cli, args),
+        Command::Hours(args) => hours::run(&cli, args),
+        Command::Holidays(args) => holidays::run(&cli, args),
     };
     match result {
         Ok(status) => status,

@@ -199,6 +199,27 @@ pub enum Closed {
     OutsideHours,
 }
 
+/// One local date's hours (see [`OfficeHours::days`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayHours {
+    /// The date.
+    pub date: NaiveDate,
+    /// The instant the date starts.
+    pub start: DateTime<Utc>,
+    /// The instant the next date starts.
+    pub end: DateTime<Utc>,
+    /// Open periods, each range on its own.
+    pub periods: Vec<Period>,
+    /// The bank holiday, if it is one.
+    pub holiday: Option<Holiday>,
+    /// Whether it is a day off added with [`OfficeHours::with_closed_days`].
+    pub closed_day: bool,
+    /// Closures within the date (clipped to it).
+    pub closures: Vec<Period>,
+    /// The clock change on the date, if any.
+    pub clock_change: Option<ClockChange>,
+}
+
 /// A team's office hours in one zone: the weekly pattern, bank holidays, other days off, and
 /// extra closures.
 #[derive(Debug, Clone)]
@@ -400,6 +421,76 @@ impl OfficeHours {
         Some(when_in_words(self.zone, at, now))
     }
 
+    /// Why the team is closed at an instant, in words ("Friday 25 December 2026 is Christmas Day,
+    /// a bank holiday"; "it is closed on Saturdays"); `None` when open.
+    pub fn closed_in_words(&self, instant: DateTime<Utc>) -> Option<String> {
+        let reason = self.closed_because(instant)?;
+        let local = local_in(self.zone, instant);
+        let day = date_in_words(local.date());
+        Some(match reason {
+            Closed::Holiday(holiday) => format!("{day} is {holiday}, a bank holiday"),
+            Closed::ClosedDay(_) => format!("the team is closed all day on {day}"),
+            Closed::Closure((start, end)) => {
+                let (from, to) = (local_in(self.zone, start), local_in(self.zone, end));
+                if from.date() == to.date() {
+                    format!(
+                        "the team is away from {} to {} on {}",
+                        from.format("%H:%M"),
+                        to.format("%H:%M"),
+                        date_in_words(from.date())
+                    )
+                } else {
+                    format!(
+                        "the team is away from {} to {}",
+                        date_time_in_words(self.zone, start),
+                        date_time_in_words(self.zone, end)
+                    )
+                }
+            }
+            Closed::OutsideHours => {
+                let weekday = local.format("%A");
+                let ranges = self.weekly.day(local.weekday());
+                if ranges.is_empty() {
+                    format!("it is closed on {weekday}s")
+                } else {
+                    let list: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                    format!("it is open {} on {weekday}s", list.join(" and "))
+                }
+            }
+        })
+    }
+
+    /// Each local date from `from` for `days` days: its open periods, bank holiday, closures and
+    /// clock change (what `herald hours --week` shows).
+    pub fn days(&self, from: NaiveDate, days: u32) -> Vec<DayHours> {
+        from.iter_days()
+            .take(days as usize)
+            .map(|date| {
+                let start = start_of_day(self.zone, date);
+                let end = date
+                    .succ_opt()
+                    .map_or(start, |next| start_of_day(self.zone, next));
+                let first = self.closures.partition_point(|c| c.1 <= start);
+                let closures = self.closures[first..]
+                    .iter()
+                    .take_while(|c| c.0 < end)
+                    .map(|c| (c.0.max(start), c.1.min(end)))
+                    .collect();
+                DayHours {
+                    date,
+                    start,
+                    end,
+                    periods: self.day_periods(date),
+                    holiday: self.holiday_on(date),
+                    closed_day: self.closed_days.contains(date.num_days_from_ce()),
+                    closures,
+                    clock_change: clock_change(self.zone, end - Duration::seconds(1))
+                        .filter(|c| c.at > start),
+                }
+            })
+            .collect()
+    }
+
     /// The first open piece (one range of one day, minus closures) that ends after `t`.
     fn first_piece_ending_after(&self, t: DateTime<Utc>) -> Option<Period> {
         self.search(t, false)
@@ -562,6 +653,14 @@ pub fn rfc3339_in(zone: Tz, instant: DateTime<Utc>) -> String {
         .with_timezone(&zone)
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
+}
+
+/// The instant a local date starts in a zone (the end of the gap when midnight is skipped).
+pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+    match resolve_in(zone, date.and_time(NaiveTime::MIN)) {
+        LocalTime::Unique(t) | LocalTime::Ambiguous { earlier: t, .. } => t,
+        LocalTime::Nonexistent { next_valid } => next_valid,
+    }
 }
 
 /// An instant's local date and time in a zone.
