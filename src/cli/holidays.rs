@@ -101,9 +101,16 @@ fn update(cli: &Cli, args: &UpdateArgs) -> anyhow::Result<ExitStatus> {
     };
     let mut parsed = Vec::new();
     for division in Division::ALL {
-        let holidays = Holidays::from_govuk_json(&body, division, HolidaySource::File(path.clone()))
-            .with_context(|| format!("{} didn't send a usable bank-holidays list", args.url))?;
-        parsed.push(holidays);
+        match Holidays::from_govuk_json(&body, division, HolidaySource::File(path.clone())) {
+            Ok(holidays) => parsed.push(holidays),
+            Err(e) => {
+                eprintln!(
+                    "error: {} didn't send a usable bank-holidays list: {e}. Nothing was changed.",
+                    args.url
+                );
+                return Ok(ExitStatus::Problems);
+            }
+        }
     }
     let before = std::fs::read_to_string(&path)
         .ok()
