@@ -713,6 +713,9 @@ fn subtract_closures(start: DateTime<Utc>, end: DateTime<Utc>, closures: &[Perio
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
