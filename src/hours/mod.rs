@@ -501,7 +501,8 @@ impl OfficeHours {
     /// Allocation-free; days without hours are skipped by table, days off by bitmap, and a
     /// closure longer than a day by jumping to its end.
     fn search(&self, t: DateTime<Utc>, probe: bool) -> Option<Period> {
-        let mut date = t.with_timezone(&self.zone).date_naive();
+        let wall = t.with_timezone(&self.zone).naive_local();
+        let mut date = wall.date();
         let mut visited = 0;
         while visited < SEARCH_DAYS {
             let skip = self.skip[date.weekday().num_days_from_monday() as usize]?;
@@ -512,6 +513,12 @@ impl OfficeHours {
             if !self.is_closed_day(date) {
                 let mut covered_until: Option<DateTime<Utc>> = None;
                 for range in self.weekly.day(date.weekday()) {
+                    // On t's own date, a range whose closing wall time t's wall clock has
+                    // reached is over (the clock passed it, or the gap it is in, at or before
+                    // t), without asking the zone.
+                    if date == wall.date() && range.end.is_some_and(|end| end <= wall.time()) {
+                        continue;
+                    }
                     let start = self.boundary(date.and_time(range.start));
                     if probe && start > t {
                         return None;
@@ -559,7 +566,8 @@ impl OfficeHours {
     /// the run is longer than [`MERGE_LIMIT`] pieces.
     fn extend_forward(&self, mut end: DateTime<Utc>) -> (DateTime<Utc>, bool) {
         for _ in 0..MERGE_LIMIT {
-            match self.first_piece_ending_after(end) {
+            // Pieces never overlap, so a piece containing `end` starts there.
+            match self.search(end, true) {
                 Some(next) if next.0 == end => end = next.1,
                 _ => return (end, true),
             }
