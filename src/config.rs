@@ -654,7 +654,10 @@ mod tests {
         assert!(!team.is_open(utc("2026-12-24T13:00:00Z")));
         assert!(!team.is_open(utc("2026-12-25T10:00:00Z"))); // Christmas Day
         assert!(!team.is_open(utc("2026-12-28T10:00:00Z"))); // Boxing Day (substitute day)
-        assert_eq!(team.next_open(utc("2026-12-24T13:00:00Z")), Some(utc("2026-12-29T09:00:00Z")));
+        assert_eq!(
+            team.next_open(utc("2026-12-24T13:00:00Z")),
+            Some(utc("2026-12-29T09:00:00Z"))
+        );
         let weekend = loaded.office_hours(Some("weekend"));
         assert!(!weekend.is_open(utc("2026-12-26T11:00:00Z"))); // its own closure
         assert!(weekend.is_open(utc("2027-01-02T11:00:00Z")));
@@ -703,8 +706,18 @@ mod tests {
 
         let (_, findings) = LoadedConfig::from_text(&path, "holidays_file = \"missing.json\"\n".to_owned());
         assert_eq!(findings.len(), 1);
-        assert!(findings[0].message.starts_with("can't use the bank holidays in missing.json: can't read it"));
-        assert!(findings[0].help.as_deref().unwrap().contains("herald holidays update"));
+        assert!(
+            findings[0]
+                .message
+                .starts_with("can't use the bank holidays in missing.json: can't read it")
+        );
+        assert!(
+            findings[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("herald holidays update")
+        );
     }
 
     #[test]
@@ -712,7 +725,10 @@ mod tests {
         let (_, findings) = load(
             "[hours]\nclosures = [\"2026-12-24T17:00/2026-12-24T13:00\", \"2027-03-28T00:30/2027-03-28T01:30\", \"2026-10-25T01:30/2026-10-25T03:00\"]\n",
         );
-        let got: Vec<_> = findings.iter().map(|f| (f.line, f.column, f.message.as_str())).collect();
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.line, f.column, f.message.as_str()))
+            .collect();
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!((got[0].0, got[0].1), (2, 14));
         assert!(got[0].2.contains("ends before it starts"));
@@ -720,7 +736,13 @@ mod tests {
         assert!(got[1].2.contains("never happens"), "{}", got[1].2);
         assert_eq!((got[2].0, got[2].1), (2, 88));
         assert!(got[2].2.contains("happens twice"));
-        assert!(findings[2].help.as_deref().unwrap().contains("2026-10-25T01:30+01:00"));
+        assert!(
+            findings[2]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("2026-10-25T01:30+01:00")
+        );
     }
 
     #[test]

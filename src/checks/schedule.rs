@@ -166,11 +166,16 @@ mod tests {
         [[accounts]]\nname = \"weekend\"\nplatform = \"outbox\"\npath = \"w\"\nhours = { sat = \"10:00-16:00\" }\n";
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn run(config: &LoadedConfig, publish_at: &str, channels: &str) -> Vec<Finding> {
-        let post = post(&format!("publish_at = {publish_at}\nchannels = [{channels}]"), "Hi");
+        let post = post(
+            &format!("publish_at = {publish_at}\nchannels = [{channels}]"),
+            "Hi",
+        );
         let calendar = Calendar::default();
         let ctx = Context {
             config,
@@ -213,14 +218,20 @@ mod tests {
         );
         assert_eq!(
             findings[0].help.as_deref(),
-            Some("the next opening is 09:00 on Tuesday 29 December 2026: write publish_at = 2026-12-29T09:00:00, or change the hours in herald.toml")
+            Some(
+                "the next opening is 09:00 on Tuesday 29 December 2026: write publish_at = 2026-12-29T09:00:00, or change the hours in herald.toml"
+            )
         );
         assert_eq!((findings[0].line, findings[0].column), (2, 14));
 
         // 17:00 in summer is 16:00 UTC: closed; written with an offset it is the same instant.
         let findings = run(&config, "2026-07-01T16:00:00Z", "\"outbox\"");
         assert_eq!(codes(&findings), vec!["outside-hours"]);
-        assert!(findings[0].message.ends_with("it is open 09:00-17:00 on Wednesdays"));
+        assert!(
+            findings[0]
+                .message
+                .ends_with("it is open 09:00-17:00 on Wednesdays")
+        );
     }
 
     #[test]
@@ -229,12 +240,24 @@ mod tests {
         // Saturday: the weekend account is open, the others aren't.
         let findings = run(&config, "2026-12-05T11:00:00", "\"outbox\", \"weekend\"");
         assert_eq!(codes(&findings), vec!["outside-hours"]);
-        assert!(findings[0].message.contains("for `outbox`: it is closed on Saturdays"), "{}", findings[0].message);
+        assert!(
+            findings[0]
+                .message
+                .contains("for `outbox`: it is closed on Saturdays"),
+            "{}",
+            findings[0].message
+        );
         // Monday: the weekend account is closed and says when it opens.
         let findings = run(&config, "2026-12-07T11:00:00", "\"outbox\", \"weekend\"");
         assert_eq!(codes(&findings), vec!["outside-hours"]);
         assert!(findings[0].message.contains("for `weekend`"));
-        assert!(findings[0].help.as_deref().unwrap().contains("10:00 on Saturday 12 December 2026"));
+        assert!(
+            findings[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("10:00 on Saturday 12 December 2026")
+        );
         // Unknown channels are left to the channels rule.
         assert!(run(&config, "2026-12-07T11:00:00", "\"nope\"").is_empty());
     }
@@ -267,7 +290,9 @@ mod tests {
         );
         assert_eq!(
             findings[0].help.as_deref(),
-            Some("write publish_at = 2027-03-28T02:00:00 (just after the change), or give an explicit offset like 2027-03-28T01:30:00+00:00")
+            Some(
+                "write publish_at = 2027-03-28T02:00:00 (just after the change), or give an explicit offset like 2027-03-28T01:30:00+00:00"
+            )
         );
         let findings = run(&config, "2026-10-25T01:30:00", "\"outbox\"");
         assert_eq!(codes(&findings), vec!["ambiguous-time"]);
@@ -277,15 +302,30 @@ mod tests {
         );
         assert_eq!(
             findings[0].help.as_deref(),
-            Some("give an explicit offset: publish_at = 2026-10-25T01:30:00+01:00 for the first time, or 2026-10-25T01:30:00+00:00 for the second")
+            Some(
+                "give an explicit offset: publish_at = 2026-10-25T01:30:00+01:00 for the first time, or 2026-10-25T01:30:00+00:00 for the second"
+            )
         );
         // An explicit offset resolves both (then it is only outside hours: a Sunday night).
         for at in ["2027-03-28T01:30:00+00:00", "2026-10-25T01:30:00+01:00"] {
-            assert_eq!(codes(&run(&config, at, "\"outbox\"")), vec!["outside-hours"], "{at}");
+            assert_eq!(
+                codes(&run(&config, at, "\"outbox\"")),
+                vec!["outside-hours"],
+                "{at}"
+            );
         }
         // The hour either side is fine as far as the clocks go.
-        for at in ["2027-03-28T00:59:00", "2027-03-28T02:00:00", "2026-10-25T00:59:00", "2026-10-25T02:00:00"] {
-            assert_eq!(codes(&run(&config, at, "\"outbox\"")), vec!["outside-hours"], "{at}");
+        for at in [
+            "2027-03-28T00:59:00",
+            "2027-03-28T02:00:00",
+            "2026-10-25T00:59:00",
+            "2026-10-25T02:00:00",
+        ] {
+            assert_eq!(
+                codes(&run(&config, at, "\"outbox\"")),
+                vec!["outside-hours"],
+                "{at}"
+            );
         }
     }
 
@@ -297,7 +337,10 @@ mod tests {
         assert_eq!(findings[0].severity, crate::diag::Severity::Warning);
         assert!(findings[0].message.contains("10:00 on Friday 29 May 2026"));
         // Even a past post at night or on a holiday is only in-past.
-        assert_eq!(codes(&run(&config, "2026-05-25T03:00:00", "\"outbox\"")), vec!["in-past"]);
+        assert_eq!(
+            codes(&run(&config, "2026-05-25T03:00:00", "\"outbox\"")),
+            vec!["in-past"]
+        );
         assert!(run(&config, "2026-06-01T12:00:01Z", "\"outbox\"").is_empty());
     }
 
@@ -311,7 +354,13 @@ mod tests {
             findings[0].message,
             "2028's bank holidays are known only by rule (the list herald uses ends in 2027): a one-off bank holiday could still be announced for that year"
         );
-        assert!(findings[0].help.as_deref().unwrap().contains("herald holidays update"));
+        assert!(
+            findings[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("herald holidays update")
+        );
         assert!(run(&config, "2027-03-01T10:00:00", "\"outbox\"").is_empty());
         // A rule-derived holiday is still closed.
         let findings = run(&config, "2028-12-26T10:00:00", "\"outbox\"");

@@ -95,7 +95,10 @@ fn update(cli: &Cli, args: &UpdateArgs) -> anyhow::Result<ExitStatus> {
             } else {
                 "herald keeps using its bundled list".to_owned()
             };
-            eprintln!("error: can't download {}: {problem}. Nothing was changed: {keep}.", args.url);
+            eprintln!(
+                "error: can't download {}: {problem}. Nothing was changed: {keep}.",
+                args.url
+            );
             return Ok(ExitStatus::Problems);
         }
     };
@@ -214,8 +217,14 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, text).with_context(|| format!("can't write {}", display_path(&tmp)))?;
     if let Err(e) = std::fs::rename(&tmp, path) {

@@ -70,7 +70,9 @@ pub(crate) fn load_config(cli: &Cli) -> anyhow::Result<LoadedConfig> {
 pub(crate) fn instant_arg(zone: Tz, at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     match at {
         None => Ok(Utc::now()),
-        Some(text) => hours::parse_instant(zone, text).map_err(|e| anyhow::anyhow!("--at {text}: {e} ({})", e.help)),
+        Some(text) => {
+            hours::parse_instant(zone, text).map_err(|e| anyhow::anyhow!("--at {text}: {e} ({})", e.help))
+        }
     }
 }
 
@@ -87,7 +89,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
             .collect();
         match crate::diag::did_you_mean(name, names.iter().copied()) {
             Some(best) => bail!("no account called `{name}` in herald.toml; did you mean `{best}`?"),
-            None => bail!("no account called `{name}` in herald.toml (the accounts are: {})", names.join(", ")),
+            None => bail!(
+                "no account called `{name}` in herald.toml (the accounts are: {})",
+                names.join(", ")
+            ),
         }
     }
     let office = config.office_hours(args.account.as_deref());
@@ -262,7 +267,11 @@ fn week(office: &OfficeHours, at: DateTime<Utc>, format: Format) -> anyhow::Resu
             notes.push("closed all day".to_owned());
         }
         for closure in &day.closures {
-            notes.push(format!("closure {}-{}", clock(day, closure.0), clock(day, closure.1)));
+            notes.push(format!(
+                "closure {}-{}",
+                clock(day, closure.0),
+                clock(day, closure.1)
+            ));
         }
         if let Some(change) = &day.clock_change {
             notes.push(change.describe());

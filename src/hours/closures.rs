@@ -94,8 +94,11 @@ pub(crate) fn parse_point(zone: Tz, text: &str, side: Side) -> Result<DateTime<U
         return Err(ClosureError {
             message: format!("`{trimmed}` is not a date and time"),
             help: match side {
-                Side::Instant => "write it like 2026-12-28T10:00 (local time) or 2026-12-28T10:00:00Z".to_owned(),
-                _ => "write local times like 2026-12-24T13:00, or a date like 2026-12-24 for a whole day".to_owned(),
+                Side::Instant => {
+                    "write it like 2026-12-28T10:00 (local time) or 2026-12-28T10:00:00Z".to_owned()
+                }
+                _ => "write local times like 2026-12-24T13:00, or a date like 2026-12-24 for a whole day"
+                    .to_owned(),
             },
             span,
         });
@@ -153,9 +156,14 @@ fn parse_fixed(text: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 fn parse_local(text: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
 }
 
 #[cfg(test)]

@@ -305,12 +305,7 @@ impl Holidays {
         let mut out = Vec::new();
         for year in from.year()..=to.year() {
             if self.confirmed.contains(&year) {
-                out.extend(
-                    self.listed
-                        .iter()
-                        .filter(|h| h.date.year() == year)
-                        .cloned(),
-                );
+                out.extend(self.listed.iter().filter(|h| h.date.year() == year).cloned());
             } else {
                 out.extend(
                     rules(self.division, year)
@@ -362,7 +357,8 @@ impl Holidays {
 /// Reads a GOV.UK-format file.
 pub fn load_file(path: &Path, division: Division) -> Result<Holidays, LoadError> {
     let text = crate::content::read_text(path).map_err(|e| LoadError::Read(e.to_string()))?;
-    Holidays::from_govuk_json(&text, division, HolidaySource::File(path.to_owned())).map_err(LoadError::Invalid)
+    Holidays::from_govuk_json(&text, division, HolidaySource::File(path.to_owned()))
+        .map_err(LoadError::Invalid)
 }
 
 /// Why a holidays file couldn't be loaded.
@@ -674,7 +670,13 @@ mod tests {
 
     #[test]
     fn easter_is_right() {
-        for (y, m, day) in [(2017, 4, 16), (2024, 3, 31), (2027, 3, 28), (2038, 4, 25), (2285, 3, 22)] {
+        for (y, m, day) in [
+            (2017, 4, 16),
+            (2024, 3, 31),
+            (2027, 3, 28),
+            (2038, 4, 25),
+            (2285, 3, 22),
+        ] {
             assert_eq!(easter_sunday(y), Some(d(y, m, day)));
         }
     }

@@ -577,7 +577,10 @@ impl OfficeHours {
 
     /// The instants a range of a date opens and closes.
     fn range_instants(&self, date: NaiveDate, range: &Range) -> Option<Period> {
-        Some((self.boundary(date.and_time(range.start)), self.range_end(date, range)?))
+        Some((
+            self.boundary(date.and_time(range.start)),
+            self.range_end(date, range)?,
+        ))
     }
 
     /// The instant a range of a date closes.

@@ -78,7 +78,11 @@ fn closures_strategy() -> impl Strategy<Value = Vec<(i64, i64)>> {
     prop::collection::vec((-14 * 86_400i64..14 * 86_400, 1_800i64..10 * 86_400), 0..3)
 }
 
-fn setup(days: Vec<Vec<Range>>, t: DateTime<Utc>, closures: Vec<(i64, i64)>) -> (OfficeHours, Arc<Holidays>, Vec<Period>) {
+fn setup(
+    days: Vec<Vec<Range>>,
+    t: DateTime<Utc>,
+    closures: Vec<(i64, i64)>,
+) -> (OfficeHours, Arc<Holidays>, Vec<Period>) {
     let mut week: [Vec<Range>; 7] = Default::default();
     for (slot, day) in week.iter_mut().zip(days) {
         *slot = day;
@@ -96,7 +100,12 @@ fn setup(days: Vec<Vec<Range>>, t: DateTime<Utc>, closures: Vec<(i64, i64)>) -> 
 
 /// Instants between `from` and `to` worth checking: evenly spread ones, every range boundary on
 /// the way, and every closure end.
-fn samples(hours: &OfficeHours, closures: &[Period], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+fn samples(
+    hours: &OfficeHours,
+    closures: &[Period],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
     let mut out: Vec<DateTime<Utc>> = (0..16).map(|i| from + (to - from) * i / 16).collect();
     out.push(to - Duration::seconds(1));
     let mut d = from.with_timezone(&ZONE).date_naive().pred_opt().unwrap();
@@ -226,7 +235,8 @@ fn every_clock_change_2025_to_2028() {
         ("2028-03-26", true, "2028-03-27T08:00:00Z"),
         ("2028-10-29", false, "2028-10-30T09:00:00Z"),
     ];
-    let default = OfficeHours::new(ZONE, Weekly::nine_to_five()).with_holidays(Holidays::bundled(Division::EnglandAndWales));
+    let default = OfficeHours::new(ZONE, Weekly::nine_to_five())
+        .with_holidays(Holidays::bundled(Division::EnglandAndWales));
     for (day, forward, monday) in table {
         let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
         let change = utc(&format!("{day}T01:00:00Z"));
@@ -235,22 +245,42 @@ fn every_clock_change_2025_to_2028() {
         // What 01:30 written in content means.
         let half_past_one = resolve_in(ZONE, at(1, 30));
         if forward {
-            assert_eq!(half_past_one, LocalTime::Nonexistent { next_valid: change }, "{day}");
+            assert_eq!(
+                half_past_one,
+                LocalTime::Nonexistent { next_valid: change },
+                "{day}"
+            );
         } else {
             assert_eq!(
                 half_past_one,
-                LocalTime::Ambiguous { earlier: change - Duration::minutes(30), later: change + Duration::minutes(30) },
+                LocalTime::Ambiguous {
+                    earlier: change - Duration::minutes(30),
+                    later: change + Duration::minutes(30)
+                },
                 "{day}"
             );
         }
-        assert!(matches!(resolve_in(ZONE, at(0, 59)), LocalTime::Unique(_)), "{day}");
-        assert!(matches!(resolve_in(ZONE, at(2, 0)), LocalTime::Unique(_)), "{day}");
-        assert_eq!(clock_change(ZONE, change + Duration::minutes(30)).map(|c| c.at), Some(change));
+        assert!(
+            matches!(resolve_in(ZONE, at(0, 59)), LocalTime::Unique(_)),
+            "{day}"
+        );
+        assert!(
+            matches!(resolve_in(ZONE, at(2, 0)), LocalTime::Unique(_)),
+            "{day}"
+        );
+        assert_eq!(
+            clock_change(ZONE, change + Duration::minutes(30)).map(|c| c.at),
+            Some(change)
+        );
 
         // Open all Sunday: 23 hours in spring, 25 in autumn, in one period.
         let sunday = hours_with(Weekday::Sun, "00:00-24:00");
         let (start, end) = sunday.period_containing(change).unwrap();
-        assert_eq!(end - start, Duration::hours(if forward { 23 } else { 25 }), "{day}");
+        assert_eq!(
+            end - start,
+            Duration::hours(if forward { 23 } else { 25 }),
+            "{day}"
+        );
         assert_eq!(sunday.next_close(change - Duration::hours(1)), Some(end));
         assert!(sunday.is_open(change - Duration::seconds(1)) && sunday.is_open(change));
 
@@ -261,7 +291,11 @@ fn every_clock_change_2025_to_2028() {
         if forward {
             assert_eq!((start, end), (change, change + Duration::minutes(30)), "{day}");
         } else {
-            assert_eq!((start, end), (change - Duration::minutes(30), change + Duration::minutes(90)), "{day}");
+            assert_eq!(
+                (start, end),
+                (change - Duration::minutes(30), change + Duration::minutes(90)),
+                "{day}"
+            );
         }
         assert_eq!(inside.next_open(change - Duration::hours(3)), Some(start));
 
@@ -269,6 +303,8 @@ fn every_clock_change_2025_to_2028() {
         let saturday = date.pred_opt().unwrap().and_hms_opt(18, 0, 0).unwrap();
         let saturday = resolve_in(ZONE, saturday).unique().unwrap();
         assert_eq!(default.next_open(saturday), Some(utc(monday)), "{day}");
-        assert!(!default.is_open(change - Duration::hours(1)) && !default.is_open(change + Duration::hours(1)));
+        assert!(
+            !default.is_open(change - Duration::hours(1)) && !default.is_open(change + Duration::hours(1))
+        );
     }
 }

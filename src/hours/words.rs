@@ -142,10 +142,7 @@ mod tests {
             when_in_words(z, utc("2026-12-29T09:00:00Z"), now),
             "09:00 tomorrow"
         );
-        assert_eq!(
-            when_in_words(z, utc("2026-12-28T19:30:00Z"), now),
-            "19:30 today"
-        );
+        assert_eq!(when_in_words(z, utc("2026-12-28T19:30:00Z"), now), "19:30 today");
         assert_eq!(
             when_in_words(z, utc("2026-12-29T09:00:00Z"), utc("2026-12-24T17:00:00Z")),
             "09:00 on Tuesday 29 December 2026"

@@ -35,19 +35,43 @@ async fn downloads_validates_and_saves_govuk_list() {
         .await;
     let dir = project("");
     let url = format!("{}/bank-holidays.json", server.uri());
-    let output = run(&dir, vec!["holidays".into(), "update".into(), "--url".into(), url]).await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.starts_with("Saved GOV.UK's bank holidays to "), "{stdout}");
-    assert!(stdout.contains("England and Wales  2028–2028, 9 dates"), "{stdout}");
-    assert!(stdout.contains("To use it, add holidays_file = \"bank-holidays.json\""), "{stdout}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("bank-holidays.json")).unwrap(), GOVUK);
-
-    // Once herald.toml names it, herald closes on the file's one-off.
-    std::fs::write(dir.path().join("herald.toml"), "holidays_file = \"bank-holidays.json\"\n").unwrap();
     let output = run(
         &dir,
-        ["hours", "--format", "json", "--at", "2028-06-09T10:00"].map(String::from).to_vec(),
+        vec!["holidays".into(), "update".into(), "--url".into(), url],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("Saved GOV.UK's bank holidays to "), "{stdout}");
+    assert!(
+        stdout.contains("England and Wales  2028–2028, 9 dates"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("To use it, add holidays_file = \"bank-holidays.json\""),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bank-holidays.json")).unwrap(),
+        GOVUK
+    );
+
+    // Once herald.toml names it, herald closes on the file's one-off.
+    std::fs::write(
+        dir.path().join("herald.toml"),
+        "holidays_file = \"bank-holidays.json\"\n",
+    )
+    .unwrap();
+    let output = run(
+        &dir,
+        ["hours", "--format", "json", "--at", "2028-06-09T10:00"]
+            .map(String::from)
+            .to_vec(),
     )
     .await;
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -69,12 +93,19 @@ async fn says_what_changed_since_the_last_download() {
         "",
     );
     std::fs::write(dir.path().join("data/holidays.json"), old).unwrap();
-    let output = run(&dir, vec!["holidays".into(), "update".into(), "--url".into(), server.uri()]).await;
+    let output = run(
+        &dir,
+        vec!["holidays".into(), "update".into(), "--url".into(), server.uri()],
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout.contains("Saved GOV.UK's bank holidays to "), "{stdout}");
     assert!(stdout.contains("data/holidays.json"), "{stdout}");
-    assert!(stdout.contains("  new: 2028-06-09 Extra bank holiday\n"), "{stdout}");
+    assert!(
+        stdout.contains("  new: 2028-06-09 Extra bank holiday\n"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("To use it"), "{stdout}");
 }
 
@@ -87,10 +118,17 @@ async fn a_server_error_is_retried_then_reported_and_nothing_changes() {
         .mount(&server)
         .await;
     let dir = project("");
-    let output = run(&dir, vec!["holidays".into(), "update".into(), "--url".into(), server.uri()]).await;
+    let output = run(
+        &dir,
+        vec!["holidays".into(), "update".into(), "--url".into(), server.uri()],
+    )
+    .await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("the server answered 503 Service Unavailable, three times"), "{stderr}");
+    assert!(
+        stderr.contains("the server answered 503 Service Unavailable, three times"),
+        "{stderr}"
+    );
     assert!(stderr.contains("herald keeps using its bundled list"), "{stderr}");
     assert!(!dir.path().join("bank-holidays.json").exists());
 }
@@ -104,24 +142,43 @@ async fn a_page_that_isnt_the_list_is_refused() {
         .await;
     let dir = project("");
     std::fs::write(dir.path().join("bank-holidays.json"), GOVUK).unwrap();
-    let output = run(&dir, vec!["holidays".into(), "update".into(), "--url".into(), server.uri()]).await;
+    let output = run(
+        &dir,
+        vec!["holidays".into(), "update".into(), "--url".into(), server.uri()],
+    )
+    .await;
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("didn't send a usable bank-holidays list"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("bank-holidays.json")).unwrap(), GOVUK);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bank-holidays.json")).unwrap(),
+        GOVUK
+    );
 }
 
 #[test]
 fn offline_is_a_clear_failure() {
     // A port nothing listens on: the connection is refused, as when offline.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = project("");
     std::fs::write(dir.path().join("bank-holidays.json"), GOVUK).unwrap();
     herald()
         .current_dir(dir.path())
-        .args(["holidays", "update", "--url", &format!("http://127.0.0.1:{port}/bank-holidays.json")])
+        .args([
+            "holidays",
+            "update",
+            "--url",
+            &format!("http://127.0.0.1:{port}/bank-holidays.json"),
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("couldn't connect (are you offline"))
         .stderr(predicate::str::contains("bank-holidays.json is unchanged"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("bank-holidays.json")).unwrap(), GOVUK);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bank-holidays.json")).unwrap(),
+        GOVUK
+    );
 }

@@ -9,23 +9,121 @@ use crate::herald;
 
 /// England and Wales bank holidays, 2017–2027 as GOV.UK published them, 2028–2030 by the rules.
 const EW: &[&str] = &[
-    "2017-01-02", "2017-04-14", "2017-04-17", "2017-05-01", "2017-05-29", "2017-08-28", "2017-12-25",
-    "2017-12-26", "2018-01-01", "2018-03-30", "2018-04-02", "2018-05-07", "2018-05-28", "2018-08-27",
-    "2018-12-25", "2018-12-26", "2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27",
-    "2019-08-26", "2019-12-25", "2019-12-26", "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08",
-    "2020-05-25", "2020-08-31", "2020-12-25", "2020-12-28", "2021-01-01", "2021-04-02", "2021-04-05",
-    "2021-05-03", "2021-05-31", "2021-08-30", "2021-12-27", "2021-12-28", "2022-01-03", "2022-04-15",
-    "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03", "2022-08-29", "2022-09-19", "2022-12-26",
-    "2022-12-27", "2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29",
-    "2023-08-28", "2023-12-25", "2023-12-26", "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06",
-    "2024-05-27", "2024-08-26", "2024-12-25", "2024-12-26", "2025-01-01", "2025-04-18", "2025-04-21",
-    "2025-05-05", "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26", "2026-01-01", "2026-04-03",
-    "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28", "2027-01-01",
-    "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28",
-    "2028-01-03", "2028-04-14", "2028-04-17", "2028-05-01", "2028-05-29", "2028-08-28", "2028-12-25",
-    "2028-12-26", "2029-01-01", "2029-03-30", "2029-04-02", "2029-05-07", "2029-05-28", "2029-08-27",
-    "2029-12-25", "2029-12-26", "2030-01-01", "2030-04-19", "2030-04-22", "2030-05-06", "2030-05-27",
-    "2030-08-26", "2030-12-25", "2030-12-26",
+    "2017-01-02",
+    "2017-04-14",
+    "2017-04-17",
+    "2017-05-01",
+    "2017-05-29",
+    "2017-08-28",
+    "2017-12-25",
+    "2017-12-26",
+    "2018-01-01",
+    "2018-03-30",
+    "2018-04-02",
+    "2018-05-07",
+    "2018-05-28",
+    "2018-08-27",
+    "2018-12-25",
+    "2018-12-26",
+    "2019-01-01",
+    "2019-04-19",
+    "2019-04-22",
+    "2019-05-06",
+    "2019-05-27",
+    "2019-08-26",
+    "2019-12-25",
+    "2019-12-26",
+    "2020-01-01",
+    "2020-04-10",
+    "2020-04-13",
+    "2020-05-08",
+    "2020-05-25",
+    "2020-08-31",
+    "2020-12-25",
+    "2020-12-28",
+    "2021-01-01",
+    "2021-04-02",
+    "2021-04-05",
+    "2021-05-03",
+    "2021-05-31",
+    "2021-08-30",
+    "2021-12-27",
+    "2021-12-28",
+    "2022-01-03",
+    "2022-04-15",
+    "2022-04-18",
+    "2022-05-02",
+    "2022-06-02",
+    "2022-06-03",
+    "2022-08-29",
+    "2022-09-19",
+    "2022-12-26",
+    "2022-12-27",
+    "2023-01-02",
+    "2023-04-07",
+    "2023-04-10",
+    "2023-05-01",
+    "2023-05-08",
+    "2023-05-29",
+    "2023-08-28",
+    "2023-12-25",
+    "2023-12-26",
+    "2024-01-01",
+    "2024-03-29",
+    "2024-04-01",
+    "2024-05-06",
+    "2024-05-27",
+    "2024-08-26",
+    "2024-12-25",
+    "2024-12-26",
+    "2025-01-01",
+    "2025-04-18",
+    "2025-04-21",
+    "2025-05-05",
+    "2025-05-26",
+    "2025-08-25",
+    "2025-12-25",
+    "2025-12-26",
+    "2026-01-01",
+    "2026-04-03",
+    "2026-04-06",
+    "2026-05-04",
+    "2026-05-25",
+    "2026-08-31",
+    "2026-12-25",
+    "2026-12-28",
+    "2027-01-01",
+    "2027-03-26",
+    "2027-03-29",
+    "2027-05-03",
+    "2027-05-31",
+    "2027-08-30",
+    "2027-12-27",
+    "2027-12-28",
+    "2028-01-03",
+    "2028-04-14",
+    "2028-04-17",
+    "2028-05-01",
+    "2028-05-29",
+    "2028-08-28",
+    "2028-12-25",
+    "2028-12-26",
+    "2029-01-01",
+    "2029-03-30",
+    "2029-04-02",
+    "2029-05-07",
+    "2029-05-28",
+    "2029-08-27",
+    "2029-12-25",
+    "2029-12-26",
+    "2030-01-01",
+    "2030-04-19",
+    "2030-04-22",
+    "2030-05-06",
+    "2030-05-27",
+    "2030-08-26",
+    "2030-12-25",
+    "2030-12-26",
 ];
 
 const CONFIG: &str = "timezone = \"Europe/London\"\nholidays = \"england-and-wales\"\n\
@@ -50,7 +148,10 @@ fn holidays() -> Vec<NaiveDate> {
 
 /// The last Sunday of a month.
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1).unwrap().pred_opt().unwrap();
+    let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1)
+        .unwrap()
+        .pred_opt()
+        .unwrap();
     while d.weekday() != Weekday::Sun {
         d = d.pred_opt().unwrap();
     }
@@ -63,7 +164,11 @@ fn offset_on(day: NaiveDate, hour_utc: u32) -> &'static str {
     let at = day.and_hms_opt(hour_utc, 0, 0).unwrap();
     let start = last_sunday(day.year(), 3).and_hms_opt(1, 0, 0).unwrap();
     let end = last_sunday(day.year(), 10).and_hms_opt(1, 0, 0).unwrap();
-    if start <= at && at < end { "+01:00" } else { "+00:00" }
+    if start <= at && at < end {
+        "+01:00"
+    } else {
+        "+00:00"
+    }
 }
 
 fn next_working_day(after: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
@@ -76,12 +181,17 @@ fn next_working_day(after: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
 
 fn ask(dir: &tempfile::TempDir, at: &str, account: Option<&str>) -> serde_json::Value {
     let mut cmd = herald();
-    cmd.current_dir(dir.path()).args(["hours", "--format", "json", "--at", at]);
+    cmd.current_dir(dir.path())
+        .args(["hours", "--format", "json", "--at", at]);
     if let Some(account) = account {
         cmd.args(["--account", account]);
     }
     let output = cmd.output().unwrap();
-    assert!(output.status.success(), "{at}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{at}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -97,7 +207,10 @@ fn every_bank_holiday_2017_to_2030_is_closed_and_the_next_opening_skips_it() {
         assert_eq!(answer["open"], false, "{holiday}");
         assert_eq!(answer["next_open"], expected_open.as_str(), "{holiday}");
         assert_eq!(answer["next_close"], expected_close.as_str(), "{holiday}");
-        assert_eq!(answer["at"], format!("{holiday}T12:00:00{}", offset_on(holiday, 12)).as_str());
+        assert_eq!(
+            answer["at"],
+            format!("{holiday}T12:00:00{}", offset_on(holiday, 12)).as_str()
+        );
 
         // The working day before: open at 16:59, and at 17:00 the next opening skips the holiday.
         let before = holiday.pred_opt().unwrap();
@@ -173,7 +286,9 @@ fn text_answers_say_why_and_when() {
         .args(["hours", "--at", "2026-12-28T17:30"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Boxing Day (substitute day), a bank holiday"))
+        .stdout(predicate::str::contains(
+            "Boxing Day (substitute day), a bank holiday",
+        ))
         .stdout(predicate::str::contains("opens  09:00 tomorrow"));
     let answer = ask(&dir, "2027-01-01T18:00", None);
     assert_eq!(
@@ -209,7 +324,16 @@ fn the_week_marks_holidays_closures_and_clock_changes() {
         );
     let output = herald()
         .current_dir(dir.path())
-        .args(["hours", "--week", "--format", "json", "--account", "night", "--at", "2027-03-27T12:00Z"])
+        .args([
+            "hours",
+            "--week",
+            "--format",
+            "json",
+            "--account",
+            "night",
+            "--at",
+            "2027-03-27T12:00Z",
+        ])
         .output()
         .unwrap();
     let week: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -293,5 +417,11 @@ fn check_reports_schedule_findings_as_of_its_instant() {
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(json["findings"].as_array().unwrap().iter().any(|f| f["code"] == "in-past"));
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "in-past")
+    );
 }
