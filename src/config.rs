@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::diag::{Code, Finding, SourceFile};
-use crate::hours::{self, OfficeHours, Weekly};
+use crate::hours::{self, Division, Holidays, OfficeHours, Weekly};
 use crate::tomldoc::{self, SpanIndex};
 
 /// The file name herald looks for.
@@ -73,7 +73,9 @@ pub struct HoursConfig {
     pub sat: Option<String>,
     /// Sunday.
     pub sun: Option<String>,
-    /// Extra closed periods, `start/end` in local time: `2026-12-24T13:00/2026-12-24T17:00`.
+    /// Extra closed periods, `start/end` in local time: `2026-12-24T13:00/2026-12-24T17:00`, or
+    /// whole days `2026-12-29/2026-12-31`. The defaults' closures apply to every account (the
+    /// team is away); an account's own add to them.
     #[serde(default)]
     pub closures: Vec<String>,
 }
@@ -301,6 +303,8 @@ pub struct LoadedConfig {
     pub spans: SpanIndex,
     /// The folder herald.toml is in; relative paths in it are relative to this.
     pub dir: PathBuf,
+    /// The bank holidays (`holidays`, `holidays_file`), loaded once.
+    holidays: Arc<Holidays>,
 }
 
 /// Why herald couldn't run at all (exit 2).
@@ -353,6 +357,7 @@ impl LoadedConfig {
                         source,
                         spans: SpanIndex::default(),
                         dir,
+                        holidays: Holidays::bundled(Division::EnglandAndWales),
                     },
                     vec![finding],
                 ));
@@ -367,14 +372,18 @@ impl LoadedConfig {
         let loaded = tomldoc::load::<Config>(&source, 0..source.text.len(), CONFIG_FILE);
         let mut findings = loaded.findings;
         let config = loaded.value;
-        let loaded = LoadedConfig {
+        let mut loaded = LoadedConfig {
             config,
             source,
             spans: loaded.spans,
             dir: parent_dir(path),
+            holidays: Holidays::bundled(Division::EnglandAndWales),
         };
         if let Some(config) = &loaded.config {
             findings.extend(validate(config, &loaded));
+            let (holidays, problem) = load_holidays(config, &loaded);
+            loaded.holidays = holidays;
+            findings.extend(problem);
         }
         (loaded, findings)
     }
@@ -406,8 +415,17 @@ impl LoadedConfig {
             .unwrap_or(hours::DEFAULT_ZONE)
     }
 
-    /// The office hours for an account (its own, or the defaults), in the configured zone.
-    /// Invalid entries were reported by validation and are treated as closed here.
+    /// The bank holidays herald closes on: the configured division, from `holidays_file` or
+    /// herald's bundled list (the bundled list when the file couldn't be used, which validation
+    /// reported).
+    pub fn holidays(&self) -> &Arc<Holidays> {
+        &self.holidays
+    }
+
+    /// The office hours for an account (its own weekly hours, or the defaults), in the
+    /// configured zone, closed on the bank holidays and during the closures (the defaults' and
+    /// the account's own). Invalid entries were reported by validation: an invalid weekly table
+    /// falls back to 09:00–17:00 Monday to Friday, and an invalid closure is left out.
     pub fn office_hours(&self, account: Option<&str>) -> OfficeHours {
         let defaults = self.config.as_ref().and_then(|c| c.hours.as_ref());
         let own = account
@@ -417,8 +435,70 @@ impl LoadedConfig {
             Some(h) => weekly_from(h).unwrap_or_else(|_| Weekly::nine_to_five()),
             None => Weekly::nine_to_five(),
         };
-        OfficeHours::new(self.zone(), weekly)
+        let zone = self.zone();
+        let closures = defaults
+            .into_iter()
+            .chain(own)
+            .flat_map(|h| h.closures.iter())
+            .filter_map(|text| hours::parse_closure(text, zone).ok());
+        OfficeHours::new(zone, weekly)
+            .with_holidays(Arc::clone(&self.holidays))
+            .with_closures(closures)
     }
+}
+
+/// The bank holidays a config asks for, and the finding when `holidays_file` can't be used.
+fn load_holidays(config: &Config, loaded: &LoadedConfig) -> (Arc<Holidays>, Option<Finding>) {
+    let division = config
+        .holidays
+        .as_deref()
+        .and_then(Division::from_name)
+        .unwrap_or(Division::EnglandAndWales);
+    let Some(file) = &config.holidays_file else {
+        return (Holidays::bundled(division), None);
+    };
+    let path = loaded.resolve(file);
+    match hours::holidays::load_file(&path, division) {
+        Ok(holidays) => (Arc::new(holidays), None),
+        Err(e) => {
+            let shown = crate::diag::display_path(file);
+            let help = match &e {
+                hours::holidays::LoadError::Invalid(hours::HolidaysError::MissingDivision(_)) => {
+                    "choose a division the file has with `holidays = \"…\"`, or run `herald holidays update` to download GOV.UK's full list".to_owned()
+                }
+                _ => "run `herald holidays update` to download GOV.UK's list into it, or remove `holidays_file` to use herald's bundled list".to_owned(),
+            };
+            let finding = loaded
+                .finding_at(
+                    "holidays_file",
+                    Code::Parse,
+                    format!("can't use the bank holidays in {shown}: {e}"),
+                )
+                .help(help);
+            (Holidays::bundled(division), Some(finding))
+        }
+    }
+}
+
+/// A finding about part of a string value (`hours.closures[0]`): `part` is a byte range of the
+/// string; when the string is written with escapes, the whole value is pointed at.
+fn finding_in_string(
+    loaded: &LoadedConfig,
+    key: &str,
+    value: &str,
+    part: std::ops::Range<usize>,
+    code: Code,
+    message: impl Into<String>,
+) -> Finding {
+    let span = loaded.spans.value(key).unwrap_or(0..0);
+    let raw = loaded.source.text.get(span.clone()).unwrap_or("");
+    let inner = raw.get(1..raw.len().saturating_sub(1));
+    let span = if inner == Some(value) && part.end <= value.len() {
+        span.start + 1 + part.start..span.start + 1 + part.end
+    } else {
+        span
+    };
+    Finding::at(&loaded.source, span, code, message)
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -450,8 +530,23 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
             None => finding.help("use an IANA zone name such as `Europe/London`"),
         });
     }
+    if let Some(name) = &config.holidays
+        && Division::from_name(name).is_none()
+    {
+        let finding = loaded.finding_at(
+            "holidays",
+            Code::Parse,
+            format!("`{name}` is not a bank-holiday calendar herald knows"),
+        );
+        let names = Division::ALL.map(Division::as_str);
+        findings.push(match crate::diag::did_you_mean(name, names) {
+            Some(best) => finding.help(format!("did you mean `{best}`?")),
+            None => finding.help("use \"england-and-wales\", \"scotland\" or \"northern-ireland\""),
+        });
+    }
+    let zone = config.timezone.parse::<Tz>().unwrap_or(hours::DEFAULT_ZONE);
     if let Some(hours) = &config.hours {
-        validate_hours(hours, "hours", loaded, &mut findings);
+        validate_hours(hours, "hours", zone, loaded, &mut findings);
     }
     let mut seen = std::collections::BTreeSet::new();
     for (i, account) in config.accounts.iter().enumerate() {
@@ -468,7 +563,7 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
             );
         }
         if let Some(hours) = &account.hours {
-            validate_hours(hours, &format!("{prefix}.hours"), loaded, &mut findings);
+            validate_hours(hours, &format!("{prefix}.hours"), zone, loaded, &mut findings);
         }
         validate_credentials(account, &prefix, loaded, &mut findings);
         if account.platform == Platform::Outbox && account.path.is_none() {
@@ -745,7 +840,19 @@ fn validate_credentials(
     }
 }
 
-fn validate_hours(hours: &HoursConfig, prefix: &str, loaded: &LoadedConfig, findings: &mut Vec<Finding>) {
+fn validate_hours(
+    hours: &HoursConfig,
+    prefix: &str,
+    zone: Tz,
+    loaded: &LoadedConfig,
+    findings: &mut Vec<Finding>,
+) {
+    for (i, text) in hours.closures.iter().enumerate() {
+        if let Err(e) = hours::parse_closure(text, zone) {
+            let key = format!("{prefix}.closures[{i}]");
+            findings.push(finding_in_string(loaded, &key, text, e.span, Code::Parse, e.message).help(e.help));
+        }
+    }
     for (i, text) in hours.days().into_iter().enumerate() {
         if let Some(text) = text
             && let Err(e) = hours::parse_day(text)
@@ -799,6 +906,112 @@ mod tests {
         let (_, findings) = load("[[accounts]]\nname = \"m\"\nplatform = \"mastadon\"\n");
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].help.as_deref(), Some("did you mean `mastodon`?"));
+    }
+
+    fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn office_hours_close_on_bank_holidays_and_closures() {
+        let (loaded, findings) = load(
+            "[hours]\nmon = \"09:00-17:00\"\ntue = \"09:00-17:00\"\nwed = \"09:00-17:00\"\nthu = \"09:00-17:00\"\nfri = \"09:00-17:00\"\nclosures = [\"2026-12-24T13:00/2026-12-24T17:00\"]\n[[accounts]]\nname = \"weekend\"\nplatform = \"outbox\"\npath = \"o\"\nhours = { sat = \"10:00-14:00\", closures = [\"2026-12-26/2026-12-26\"] }\n",
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        let team = loaded.office_hours(None);
+        assert!(team.is_open(utc("2026-12-24T12:59:00Z")));
+        assert!(!team.is_open(utc("2026-12-24T13:00:00Z")));
+        assert!(!team.is_open(utc("2026-12-25T10:00:00Z"))); // Christmas Day
+        assert!(!team.is_open(utc("2026-12-28T10:00:00Z"))); // Boxing Day (substitute day)
+        assert_eq!(
+            team.next_open(utc("2026-12-24T13:00:00Z")),
+            Some(utc("2026-12-29T09:00:00Z"))
+        );
+        let weekend = loaded.office_hours(Some("weekend"));
+        assert!(!weekend.is_open(utc("2026-12-26T11:00:00Z"))); // its own closure
+        assert!(weekend.is_open(utc("2027-01-02T11:00:00Z")));
+        assert!(!weekend.is_open(utc("2026-12-24T13:30:00Z"))); // the team's closure applies too
+    }
+
+    #[test]
+    fn chooses_the_holiday_division_and_reports_bad_ones() {
+        let (loaded, findings) = load("holidays = \"scotland\"\n");
+        assert!(findings.is_empty());
+        assert_eq!(loaded.holidays().division(), Division::Scotland);
+        assert!(!loaded.office_hours(None).is_open(utc("2026-01-02T10:00:00Z")));
+        let (_, findings) = load("holidays = \"scotlnd\"\n");
+        assert_eq!(findings.len(), 1);
+        assert_eq!((findings[0].line, findings[0].column), (1, 12));
+        assert_eq!(findings[0].help.as_deref(), Some("did you mean `scotland`?"));
+    }
+
+    #[test]
+    fn reads_a_holidays_file_beside_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("bank-holidays.json"),
+            r#"{"england-and-wales":{"division":"england-and-wales","events":[{"title":"Extra bank holiday","date":"2029-06-01","notes":"","bunting":true}]}}"#,
+        )
+        .unwrap();
+        let path = dir.path().join("herald.toml");
+        let (loaded, findings) =
+            LoadedConfig::from_text(&path, "holidays_file = \"bank-holidays.json\"\n".to_owned());
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(loaded.holidays().is_confirmed(2029));
+        assert!(!loaded.office_hours(None).is_open(utc("2029-06-01T10:00:00Z")));
+
+        let (loaded, findings) = LoadedConfig::from_text(
+            &path,
+            "holidays = \"scotland\"\nholidays_file = \"bank-holidays.json\"\n".to_owned(),
+        );
+        assert_eq!(findings.len(), 1);
+        assert_eq!((findings[0].line, findings[0].column), (2, 17));
+        assert_eq!(
+            findings[0].message,
+            "can't use the bank holidays in bank-holidays.json: it has no `scotland` list"
+        );
+        // The bundled list stays in use.
+        assert!(loaded.holidays().is_confirmed(2027));
+
+        let (_, findings) = LoadedConfig::from_text(&path, "holidays_file = \"missing.json\"\n".to_owned());
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0]
+                .message
+                .starts_with("can't use the bank holidays in missing.json: can't read it")
+        );
+        assert!(
+            findings[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("herald holidays update")
+        );
+    }
+
+    #[test]
+    fn reports_bad_closures_at_the_part_that_is_wrong() {
+        let (_, findings) = load(
+            "[hours]\nclosures = [\"2026-12-24T17:00/2026-12-24T13:00\", \"2027-03-28T00:30/2027-03-28T01:30\", \"2026-10-25T01:30/2026-10-25T03:00\"]\n",
+        );
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.line, f.column, f.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!((got[0].0, got[0].1), (2, 14));
+        assert!(got[0].2.contains("ends before it starts"));
+        assert_eq!((got[1].0, got[1].1), (2, 68));
+        assert!(got[1].2.contains("never happens"), "{}", got[1].2);
+        assert_eq!((got[2].0, got[2].1), (2, 88));
+        assert!(got[2].2.contains("happens twice"));
+        assert!(
+            findings[2]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("2026-10-25T01:30+01:00")
+        );
     }
 
     #[test]

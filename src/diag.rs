@@ -99,6 +99,8 @@ codes! {
     AmbiguousTime = "ambiguous-time", Error;
     /// publish_at is already past and the post was never published.
     InPast = "in-past", Warning;
+    /// A post falls in a year whose bank holidays are known only by rule, not yet published.
+    HolidaysUnconfirmed = "holidays-unconfirmed", Warning;
     /// Longer than the platform allows.
     TooLong = "too-long", Error;
     /// A multi-word hashtag not in CamelCase.
@@ -517,7 +519,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::from_name(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 29);
+        assert_eq!(Code::ALL.len(), 30);
     }
 
     #[test]

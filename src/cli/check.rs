@@ -1,7 +1,5 @@
 //! `herald check`.
 
-use chrono::Utc;
-
 use super::{Cli, ExitStatus, print, use_color};
 use crate::project::Project;
 
@@ -23,12 +21,17 @@ pub struct Args {
     /// Exit 1 when there are warnings, not only errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Check as if it were this instant [default: now] (which posts are in the past, for one):
+    /// RFC 3339 or a wall time in the configured zone.
+    #[arg(long, value_name = "INSTANT")]
+    pub at: Option<String>,
 }
 
 /// Loads everything, runs every check, prints every finding.
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     let mut project = Project::load(&cli.config, cli.content.as_deref())?;
-    project.check(Utc::now());
+    let now = super::hours::instant_arg(project.config.zone(), args.at.as_deref())?;
+    project.check(now);
     let report = &mut project.report;
     let summary = report.summary();
     match args.format {

@@ -4,6 +4,8 @@
 mod accounts;
 mod approve;
 mod check;
+mod holidays;
+mod hours;
 mod init;
 
 use std::io::{IsTerminal, Write};
@@ -62,6 +64,10 @@ pub enum Command {
     Approve(approve::Args),
     /// Check each account's credentials against its platform.
     Accounts(accounts::Args),
+    /// Open or closed at an instant, the next opening and closing; or the coming week.
+    Hours(hours::Args),
+    /// Bank holidays: `herald holidays update` downloads GOV.UK's list.
+    Holidays(holidays::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -87,6 +93,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check(args) => check::run(&cli, args),
         Command::Approve(args) => approve::run(&cli, args),
         Command::Accounts(args) => accounts::run(&cli, args),
+        Command::Hours(args) => hours::run(&cli, args),
+        Command::Holidays(args) => holidays::run(&cli, args),
     };
     match result {
         Ok(status) => status,

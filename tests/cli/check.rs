@@ -7,7 +7,7 @@ fn every_defect_is_reported_with_its_code_at_its_line_in_one_run() {
     let expected = std::fs::read_to_string(fixture("broken.expected.txt")).unwrap();
     let output = herald()
         .current_dir(fixture("broken"))
-        .arg("check")
+        .args(["check", "--at", "2026-11-01T12:00:00Z"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -19,7 +19,7 @@ fn every_defect_is_reported_with_its_code_at_its_line_in_one_run() {
 fn json_output_has_the_documented_shape_and_order() {
     let output = herald()
         .current_dir(fixture("broken"))
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "--at", "2026-11-01T12:00:00Z"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

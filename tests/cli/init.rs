@@ -17,7 +17,7 @@ fn init_writes_a_project_that_checks_clean() {
     assert!(project.join(".gitignore").is_file());
     herald()
         .current_dir(&project)
-        .arg("check")
+        .args(["check", "--at", "2026-11-01T12:00:00Z"])
         .assert()
         .code(0)
         .stdout(predicate::str::ends_with("checked 9 files: no problems found\n"));

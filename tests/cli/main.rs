@@ -3,6 +3,8 @@
 
 mod approve;
 mod check;
+mod holidays;
+mod hours;
 mod init;
 
 use std::path::{Path, PathBuf};
