@@ -14,5 +14,6 @@ pub mod diag;
 pub mod hours;
 pub mod project;
 pub mod render;
+pub mod schedule;
 pub mod store;
 pub mod tomldoc;
