@@ -5,6 +5,7 @@
 //! unknown (the request may have been acted on) and reconcile rather than resend.
 
 pub mod outbox;
+pub mod webhook;
 
 use std::fmt;
 use std::path::PathBuf;
