@@ -4,6 +4,8 @@
 mod approve;
 mod check;
 mod init;
+mod run;
+mod status;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -59,6 +61,10 @@ pub enum Command {
     Check(check::Args),
     /// Record an approver and the approved hash in each post's front matter.
     Approve(approve::Args),
+    /// Run the daemon: publish each approved post once, on time, in office hours.
+    Run(run::Args),
+    /// Show what was published, what is pending, and what failed, was missed or is unknown.
+    Status(status::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -83,6 +89,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Check(args) => check::run(&cli, args),
         Command::Approve(args) => approve::run(&cli, args),
+        Command::Run(args) => run::run(&cli, args),
+        Command::Status(args) => status::run(&cli, args),
     };
     match result {
         Ok(status) => status,

@@ -12,6 +12,10 @@
 //! on the system clock, not herald's (simulated) one. Instead the parsed expression is walked in
 //! wall-clock time, and each match is resolved in the zone on its own date.
 
+mod scheduler;
+
+pub use scheduler::Scheduler;
+
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
 
 use crate::content::{Campaign, Post, PublishAt, When};
