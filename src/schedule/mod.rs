@@ -16,7 +16,7 @@ mod scheduler;
 
 pub use scheduler::Scheduler;
 
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 use crate::content::{Campaign, Post, PublishAt, When};
 use crate::hours::{LocalTime, OfficeHours};
@@ -94,10 +94,13 @@ impl CronSchedule {
     pub fn next_local(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
         // Wall-clock times are walked as if on a calendar without clock changes (UTC has none);
         // the zone is applied afterwards, per occurrence, by the office-hours module.
+        // Cron matches whole seconds; the walk keeps any fraction of `after`, so drop it.
+        let after = after.with_nanosecond(0).unwrap_or(after);
         self.cron
             .find_next_occurrence(&after.and_utc(), false)
             .ok()
             .map(|t| t.naive_utc())
+            .and_then(|t| t.with_nanosecond(0))
     }
 }
 
@@ -283,6 +286,11 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(later.len(), 2, "`from` itself is included");
+        let fraction = utc("2026-12-01T08:00:00.941439Z");
+        let next = occurrences(&post, Some(&campaign), &hours, fraction)
+            .unwrap()
+            .next();
+        assert_eq!(next, Some(utc("2026-12-01T09:30:00Z")), "whole seconds only");
         assert_eq!(
             occurrences(&post, None, &hours, utc("2026-12-01T00:00:00Z"))
                 .unwrap()

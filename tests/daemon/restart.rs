@@ -19,7 +19,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
@@ -37,16 +40,29 @@ async fn kill_9_and_restart_loses_nothing_and_duplicates_nothing() {
         .mount(&site)
         .await;
     let alerts = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&alerts).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&alerts)
+        .await;
     let mut project = Project::new(ACCOUNTS);
-    project.env.push(("HERALD_TEST_SITE_URL".into(), format!("{}/hook", site.uri())));
-    project.env.push(("HERALD_TEST_ALERTS_URL".into(), format!("{}/alerts", alerts.uri())));
+    project
+        .env
+        .push(("HERALD_TEST_SITE_URL".into(), format!("{}/hook", site.uri())));
+    project.env.push((
+        "HERALD_TEST_ALERTS_URL".into(),
+        format!("{}/alerts", alerts.uri()),
+    ));
     let count = 24;
     let start = utc("2026-12-01T10:00:00Z");
     let files: Vec<PathBuf> = (0..count)
         .map(|i| {
             let at = (start + chrono::Duration::milliseconds(2000 + 500 * i)).format("%Y-%m-%dT%H:%M:%S%.3f");
-            project.post(&format!("p{i:02}"), &format!("{at}+00:00"), &["outbox", "site"], &format!("Post {i}."))
+            project.post(
+                &format!("p{i:02}"),
+                &format!("{at}+00:00"),
+                &["outbox", "site"],
+                &format!("Post {i}."),
+            )
         })
         .collect();
     project.approve(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>());
@@ -76,7 +92,9 @@ async fn kill_9_and_restart_loses_nothing_and_duplicates_nothing() {
     let settled = eventually(Duration::from_secs(30), || {
         let rows = project.rows();
         rows.len() == 2 * count as usize
-            && rows.iter().all(|r| r["state"] == "sent" || (r["state"] == "unknown" && r["parked"] == true))
+            && rows
+                .iter()
+                .all(|r| r["state"] == "sent" || (r["state"] == "unknown" && r["parked"] == true))
     })
     .await;
     let rows = project.rows();
@@ -87,14 +105,26 @@ async fn kill_9_and_restart_loses_nothing_and_duplicates_nothing() {
     // Nothing lost: every post on both channels is sent, or (webhook only) parked for a person.
     let mut by_channel: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
     for row in &rows {
-        by_channel.entry(row["channel"].as_str().unwrap()).or_default().push(row);
+        by_channel
+            .entry(row["channel"].as_str().unwrap())
+            .or_default()
+            .push(row);
     }
-    assert!(by_channel["outbox"].iter().all(|r| r["state"] == "sent"), "seed {seed}: {rows:#?}");
+    assert!(
+        by_channel["outbox"].iter().all(|r| r["state"] == "sent"),
+        "seed {seed}: {rows:#?}"
+    );
     assert_eq!(project.outbox("outbox").len(), count as usize);
     // Nothing twice: the webhook saw each key at most once, and exactly once if recorded as sent.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for request in site.received_requests().await.unwrap() {
-        let key = request.headers.get("idempotency-key").unwrap().to_str().unwrap().to_owned();
+        let key = request
+            .headers
+            .get("idempotency-key")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         *seen.entry(key).or_default() += 1;
     }
     assert!(seen.values().all(|n| *n == 1), "seed {seed}: duplicates {seen:?}");
@@ -106,10 +136,17 @@ async fn kill_9_and_restart_loses_nothing_and_duplicates_nothing() {
             instant(&row["due_at"]).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         );
         if row["state"] == "sent" {
-            assert_eq!(seen.get(&key), Some(&1), "seed {seed}: {key} sent but not received");
+            assert_eq!(
+                seen.get(&key),
+                Some(&1),
+                "seed {seed}: {key} sent but not received"
+            );
         } else {
             parked += 1;
         }
     }
-    println!("{kills} kills; {parked} webhook sends parked as unknown; {} received", seen.len());
+    println!(
+        "{kills} kills; {parked} webhook sends parked as unknown; {} received",
+        seen.len()
+    );
 }
