@@ -42,8 +42,10 @@ pub struct Row {
     pub state: String,
     /// When it was due.
     pub due_at: DateTime<Utc>,
-    /// When it was last sent (claimed), if it was.
+    /// When it was last sent (claimed: the request left just after), if it was.
     pub sent_at: Option<DateTime<Utc>>,
+    /// When it reached sent, failed or missed.
+    pub finished_at: Option<DateTime<Utc>>,
     /// A link to it.
     pub url: Option<String>,
     /// The platform's id.
@@ -64,6 +66,7 @@ impl From<Entry> for Row {
             state: e.state.as_str().to_owned(),
             due_at: e.due_at,
             sent_at: e.claimed_at,
+            finished_at: e.finished_at,
             url: e.url,
             platform_id: e.platform_id,
             reason: e.reason,
@@ -141,6 +144,7 @@ impl StatusReport {
                         state: "scheduled".to_owned(),
                         due_at: t,
                         sent_at: None,
+                        finished_at: None,
                         url: None,
                         platform_id: None,
                         reason: None,
