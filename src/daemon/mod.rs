@@ -341,3 +341,96 @@ pub async fn run(
     }
     failure.map_or(Ok(()), |message| Err(DaemonError(message)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SimulatedClock;
+
+    struct UntilStopped(Arc<std::sync::atomic::AtomicBool>);
+
+    #[async_trait]
+    impl Component for UntilStopped {
+        fn name(&self) -> &'static str {
+            "waiter"
+        }
+
+        async fn run(self: Box<Self>, handle: Handle) -> Result<(), ComponentError> {
+            handle.beat(self.name());
+            while handle.wait(None, Signal::default()).await != Wake::Stop {}
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    struct Failing;
+
+    #[async_trait]
+    impl Component for Failing {
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+
+        async fn run(self: Box<Self>, _handle: Handle) -> Result<(), ComponentError> {
+            Err(ComponentError::new("failing", "the database went away"))
+        }
+    }
+
+    async fn handle() -> (Handle, tempfile::TempDir) {
+        let (store, dir) = crate::store::testing::sqlite().await;
+        let (config, _) =
+            crate::config::LoadedConfig::from_text(std::path::Path::new("herald.toml"), String::new());
+        let snapshot = Snapshot::load(Arc::new(config), dir.path(), 1);
+        let clock: SharedClock = Arc::new(SimulatedClock::new(Utc::now(), 1.0));
+        let settings = Settings {
+            grace: chrono::Duration::minutes(15),
+            request_timeout: Duration::from_secs(1),
+            owner: "test".into(),
+            listen: "127.0.0.1:0".into(),
+            started_at: clock.now(),
+        };
+        (
+            Handle::new(clock, store, BTreeMap::new(), Vec::new(), settings, snapshot),
+            dir,
+        )
+    }
+
+    #[tokio::test]
+    async fn components_stop_when_the_injected_shutdown_fires() {
+        let (handle, _dir) = handle().await;
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let daemon = tokio::spawn(run(
+            handle.clone(),
+            vec![Box::new(UntilStopped(Arc::clone(&stopped)))],
+            async move {
+                let _ = rx.await;
+            },
+            Duration::from_secs(5),
+        ));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!handle.is_stopping());
+        assert_eq!(handle.beats().len(), 1);
+        tx.send(()).unwrap();
+        daemon.await.unwrap().unwrap();
+        assert!(stopped.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_failing_component_stops_the_others_and_is_reported() {
+        let (handle, _dir) = handle().await;
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let result = run(
+            handle,
+            vec![Box::new(UntilStopped(Arc::clone(&stopped))), Box::new(Failing)],
+            std::future::pending(),
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(
+            result.unwrap_err().0,
+            "the failing failed: the database went away"
+        );
+        assert!(stopped.load(std::sync::atomic::Ordering::SeqCst));
+    }
+}

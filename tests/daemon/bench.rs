@@ -31,7 +31,11 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 async fn bench_idle_memory() {
     // The example project `herald init` writes: outbox account, SQLite journal.
     let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(herald_bin()).arg("init").arg(dir.path()).output().unwrap();
+    let status = Command::new(herald_bin())
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(status.status.success());
     let port = free_port();
     let config = std::fs::read_to_string(dir.path().join("herald.toml"))
@@ -69,16 +73,28 @@ async fn bench_idle_memory() {
 #[ignore = "a benchmark: run explicitly"]
 async fn bench_lateness() {
     let site = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&site).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&site)
+        .await;
     let mut project = Project::new(ACCOUNTS);
-    project.env.push(("HERALD_TEST_SITE_URL".into(), format!("{}/hook", site.uri())));
-    project.env.push(("HERALD_TEST_ALERTS_URL".into(), format!("{}/alerts", site.uri())));
+    project
+        .env
+        .push(("HERALD_TEST_SITE_URL".into(), format!("{}/hook", site.uri())));
+    project
+        .env
+        .push(("HERALD_TEST_ALERTS_URL".into(), format!("{}/alerts", site.uri())));
     let count = 60;
     let start = utc("2026-12-01T10:00:00Z");
     let files: Vec<PathBuf> = (0..count)
         .map(|i| {
             let at = (start + chrono::Duration::seconds(5 + i)).format("%Y-%m-%dT%H:%M:%S");
-            project.post(&format!("p{i:02}"), &at.to_string(), &["outbox", "site"], &format!("Post {i}."))
+            project.post(
+                &format!("p{i:02}"),
+                &at.to_string(),
+                &["outbox", "site"],
+                &format!("Post {i}."),
+            )
         })
         .collect();
     project.approve(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>());

@@ -210,3 +210,70 @@ async fn approved_posts_go_out_once_on_time_and_nothing_else_does() {
     assert!(offline["daemon"].is_null());
     assert_eq!(offline["published"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn after_downtime_only_posts_within_the_grace_period_and_office_hours_go_out() {
+    let project = Project::new("[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"outbox\"\n");
+    let files = [
+        project.post(
+            "long-ago",
+            "2026-12-01T10:00:02",
+            &["outbox"],
+            "Missed by half an hour.",
+        ),
+        project.post(
+            "recent",
+            "2026-12-01T10:20:00",
+            &["outbox"],
+            "Missed by ten minutes.",
+        ),
+        project.post(
+            "before-close",
+            "2026-12-01T16:55:00",
+            &["outbox"],
+            "Due just before closing.",
+        ),
+    ];
+    project.approve(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    // herald runs until 10:00:00, then is down until 10:30.
+    let mut first = project.start(utc("2026-12-01T09:59:58Z"), 1.0);
+    first.ready().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    first.kill();
+    let mut second = project.start(utc("2026-12-01T10:30:00Z"), 1.0);
+    second.ready().await;
+    let settled = eventually(Duration::from_secs(20), || project.rows().len() == 2).await;
+    assert!(settled, "{:#}", project.status());
+    second.kill();
+    // Down again from 16:50 to 17:05: the 16:55 post is not sent after closing time.
+    let mut third = project.start(utc("2026-12-01T17:05:00Z"), 1.0);
+    third.ready().await;
+    let settled = eventually(Duration::from_secs(20), || project.rows().len() == 3).await;
+    assert!(settled, "{:#}", project.status());
+    third.stop();
+    let rows = project.rows();
+    let row = |id: &str| rows.iter().find(|r| r["post_id"] == id).unwrap().clone();
+    assert_eq!(row("recent")["state"], "sent");
+    let long_ago = row("long-ago");
+    assert_eq!(long_ago["state"], "missed");
+    assert!(
+        long_ago["reason"]
+            .as_str()
+            .unwrap()
+            .contains("more than the grace period of 15 minutes"),
+        "{long_ago:#}"
+    );
+    let closing = row("before-close");
+    assert_eq!(closing["state"], "missed");
+    assert!(
+        closing["reason"].as_str().unwrap().contains("office hours ended"),
+        "{closing:#}"
+    );
+    let mut sent: Vec<String> = project
+        .outbox("outbox")
+        .iter()
+        .map(|f| f["post_id"].to_string())
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["\"recent\""]);
+}
