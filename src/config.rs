@@ -49,6 +49,9 @@ pub struct Config {
     /// The status web server.
     #[serde(default)]
     pub server: ServerConfig,
+    /// How the daemon publishes.
+    #[serde(default)]
+    pub publish: PublishConfig,
 }
 
 fn default_timezone() -> String {
@@ -288,6 +291,45 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: default_listen(),
+        }
+    }
+}
+
+/// How the daemon publishes (`[publish]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    /// A post missed (herald was down) by no more than this many minutes still goes out, if it
+    /// is still office hours; later than that it is reported as missed.
+    #[serde(default = "default_grace_minutes")]
+    pub grace_minutes: u32,
+    /// How long to wait for a platform to answer a publish before treating the outcome as
+    /// unknown (and reconciling rather than resending).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u32,
+    /// Webhook accounts told about failed, missed and unknown publications. Default: every
+    /// `webhook` account.
+    #[serde(default)]
+    pub alerts: Option<Vec<String>>,
+}
+
+/// The default grace period for a late post, in minutes.
+pub const DEFAULT_GRACE_MINUTES: u32 = 15;
+
+fn default_grace_minutes() -> u32 {
+    DEFAULT_GRACE_MINUTES
+}
+
+fn default_request_timeout() -> u32 {
+    30
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        PublishConfig {
+            grace_minutes: default_grace_minutes(),
+            request_timeout_seconds: default_request_timeout(),
+            alerts: None,
         }
     }
 }
@@ -575,6 +617,31 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
                         format!("the outbox account `{}` has no `path`", account.name),
                     )
                     .help("add `path = \"outbox\"`: the folder publications are written to"),
+            );
+        }
+    }
+    if config.publish.request_timeout_seconds == 0 {
+        findings.push(
+            loaded
+                .finding_at(
+                    "publish.request_timeout_seconds",
+                    Code::Parse,
+                    "a time-out of 0 seconds never lets a request finish",
+                )
+                .help("use a number of seconds such as 30"),
+        );
+    }
+    for (i, name) in config.publish.alerts.iter().flatten().enumerate() {
+        let account = config.accounts.iter().find(|a| &a.name == name);
+        if account.is_none_or(|a| a.platform != Platform::Webhook) {
+            findings.push(
+                loaded
+                    .finding_at(
+                        &format!("publish.alerts[{i}]"),
+                        Code::UnknownChannel,
+                        format!("no webhook account called `{name}` in herald.toml"),
+                    )
+                    .help("alerts go to accounts with platform = \"webhook\""),
             );
         }
     }

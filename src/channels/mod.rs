@@ -18,6 +18,7 @@ pub mod x;
 mod registry;
 
 pub use registry::{BuildError, build, build_account, build_account_in, build_in};
+pub mod webhook;
 
 use std::fmt;
 use std::path::PathBuf;

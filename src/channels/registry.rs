@@ -38,14 +38,9 @@ pub enum BuildError {
         #[source]
         source: ChannelError,
     },
-    /// This build has no channel for the platform.
-    #[error("account `{account}`: {platform} accounts aren't built by this registry")]
-    Unavailable {
-        /// The account.
-        account: String,
-        /// The platform.
-        platform: Platform,
-    },
+    /// A webhook account's URL couldn't be read (the message names the account, never the URL).
+    #[error("{0}")]
+    Webhook(#[from] super::webhook::WebhookError),
 }
 
 /// Builds every account's channel. Every account is tried; all the failures are returned together.
@@ -213,11 +208,17 @@ pub fn build_account_in(
                     .map_err(client)?,
             )
         }
-        platform @ Platform::Webhook => {
-            return Err(BuildError::Unavailable {
-                account: name.clone(),
-                platform,
-            });
+        Platform::Webhook => {
+            let seconds = loaded
+                .config
+                .as_ref()
+                .map_or(30, |c| c.publish.request_timeout_seconds);
+            let timeout = std::time::Duration::from_secs(u64::from(seconds));
+            Arc::new(super::webhook::Webhook::from_account(
+                account,
+                &loaded.dir,
+                timeout,
+            )?)
         }
     };
     Ok(channel)

@@ -6,6 +6,7 @@
 mod approval;
 mod channels;
 mod media;
+mod recurring;
 mod schedule;
 
 use chrono::{DateTime, Utc};
@@ -29,7 +30,13 @@ pub struct Context<'a> {
 pub type Rule = fn(&Post, &Context<'_>) -> Vec<Finding>;
 
 /// Every rule, in the order they run.
-pub const RULES: &[Rule] = &[channels::check, schedule::check, media::check, approval::check];
+pub const RULES: &[Rule] = &[
+    channels::check,
+    schedule::check,
+    recurring::check,
+    media::check,
+    approval::check,
+];
 
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {

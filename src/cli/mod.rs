@@ -7,6 +7,8 @@ mod check;
 mod holidays;
 mod hours;
 mod init;
+mod run;
+mod status;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -68,6 +70,10 @@ pub enum Command {
     Hours(hours::Args),
     /// Bank holidays: `herald holidays update` downloads GOV.UK's list.
     Holidays(holidays::Args),
+    /// Run the daemon: publish each approved post once, on time, in office hours.
+    Run(run::Args),
+    /// Show what was published, what is pending, and what failed, was missed or is unknown.
+    Status(status::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -95,6 +101,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Accounts(args) => accounts::run(&cli, args),
         Command::Hours(args) => hours::run(&cli, args),
         Command::Holidays(args) => holidays::run(&cli, args),
+        Command::Run(args) => run::run(&cli, args),
+        Command::Status(args) => status::run(&cli, args),
     };
     match result {
         Ok(status) => status,

@@ -5,6 +5,7 @@
 //! when the store is opened. Queries are written at run time (`sqlx::query`), so there is no
 //! offline query cache to keep in step.
 
+pub mod journal;
 mod postgres;
 mod sqlite;
 
@@ -13,7 +14,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
+pub use journal::{Entry, Outcome, Planned, Settled, State};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -65,6 +68,80 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    // The publishing journal (see [`journal`]).
+
+    /// Records a publication as planned. Returns whether it was new: an occurrence already in the
+    /// journal is left as it is, and a one-off ([`Planned::once`]) is not planned again on a
+    /// channel where it was sent, is being sent, or has an unknown outcome.
+    async fn plan(&self, planned: &Planned, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Planned publications due at `now` (and whose retry time has come), oldest first.
+    async fn due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Entry>, StoreError>;
+
+    /// The earliest instant a planned publication becomes due (or may be retried).
+    async fn next_planned(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Claims a planned publication for `owner`, recording the text about to be sent: one atomic
+    /// conditional update, so only one claimant can win. `None` if it is no longer planned.
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Entry>, StoreError>;
+
+    /// Records how a claimed attempt ended. Only the claim's owner can; returns whether it did.
+    async fn finish(
+        &self,
+        key: &str,
+        owner: &str,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends a planned publication without sending it (`Missed` or `Failed`).
+    async fn close_planned(
+        &self,
+        key: &str,
+        state: State,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Claims held by anyone but `owner` (a process that stopped mid-send) become unknown: the
+    /// request may have left. Returns them.
+    async fn take_over_claims(
+        &self,
+        owner: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError>;
+
+    /// Unknown outcomes not yet parked for a person: to reconcile with the platform.
+    async fn unsettled(&self) -> Result<Vec<Entry>, StoreError>;
+
+    /// Records what reconciling an unknown outcome found.
+    async fn settle(&self, key: &str, settled: &Settled, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Failures, misses and parked unknown outcomes the team hasn't been told about.
+    async fn to_announce(&self, limit: i64) -> Result<Vec<Entry>, StoreError>;
+
+    /// Records that the team was told.
+    async fn mark_announced(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Rows in some states, latest due first.
+    async fn journal(&self, states: &[State], limit: i64) -> Result<Vec<Entry>, StoreError>;
+
+    /// One row.
+    async fn entry(&self, key: &str) -> Result<Option<Entry>, StoreError>;
+
+    /// A value herald keeps about itself (`herald_meta`).
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Sets a value herald keeps about itself.
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
 }
 
 /// Opens (creating if needed) and migrates the store a URL names. Relative SQLite paths are

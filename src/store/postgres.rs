@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use super::{Backend, Store, StoreError};
+use super::{Backend, StoreError};
 use crate::config::redact_url;
 
 /// herald's state in PostgreSQL.
@@ -38,27 +37,4 @@ impl PostgresStore {
     }
 }
 
-#[async_trait]
-impl Store for PostgresStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
-    async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(|(v,)| v).collect())
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-}
+super::journal::store_impl!(PostgresStore, Backend::Postgres);
