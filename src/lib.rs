@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod diag;
 pub mod hours;
+pub mod limits;
 pub mod project;
 pub mod render;
 pub mod store;
