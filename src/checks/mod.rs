@@ -5,7 +5,9 @@
 
 mod approval;
 mod channels;
+pub mod hashtags;
 mod media;
+pub(crate) mod scan;
 
 use chrono::{DateTime, Utc};
 
@@ -28,7 +30,7 @@ pub struct Context<'a> {
 pub type Rule = fn(&Post, &Context<'_>) -> Vec<Finding>;
 
 /// Every rule, in the order they run.
-pub const RULES: &[Rule] = &[channels::check, media::check, approval::check];
+pub const RULES: &[Rule] = &[channels::check, media::check, approval::check, hashtags::check];
 
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
