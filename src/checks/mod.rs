@@ -3,15 +3,19 @@
 //! A rule looks at one [`Post`] in its [`Context`] and returns findings; it never stops the run.
 //! Rules are listed in [`RULES`].
 
+mod alt;
 mod approval;
+pub mod captions;
 mod channels;
 pub mod hashtags;
-mod media;
+mod length;
+pub mod media;
+mod platform;
 pub(crate) mod scan;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, Platform};
 use crate::content::{Calendar, Post};
 use crate::diag::{Finding, Report};
 
@@ -30,7 +34,26 @@ pub struct Context<'a> {
 pub type Rule = fn(&Post, &Context<'_>) -> Vec<Finding>;
 
 /// Every rule, in the order they run.
-pub const RULES: &[Rule] = &[channels::check, media::check, approval::check, hashtags::check];
+pub const RULES: &[Rule] = &[
+    channels::check,
+    media::check,
+    approval::check,
+    length::check,
+    hashtags::check,
+    alt::check,
+    captions::check,
+    platform::check,
+];
+
+/// The post's channels that name accounts in herald.toml, with their platforms (unknown channels
+/// are `unknown-channel`'s to report).
+pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platform)> {
+    post.spec
+        .channels
+        .iter()
+        .filter_map(|name| ctx.config.account(name).map(|a| (name.clone(), a.platform)))
+        .collect()
+}
 
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
@@ -71,9 +94,14 @@ pub(crate) mod testing {
             dir: dir.to_owned(),
             ..Calendar::default()
         };
+        run_rule_in(rule, config, &calendar, post)
+    }
+
+    /// Runs one rule on a post in a calendar.
+    pub fn run_rule_in(rule: Rule, config: &LoadedConfig, calendar: &Calendar, post: &Post) -> Vec<Finding> {
         let ctx = Context {
             config,
-            calendar: &calendar,
+            calendar,
             now: Utc::now(),
         };
         rule(post, &ctx)
