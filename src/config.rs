@@ -49,6 +49,9 @@ pub struct Config {
     /// The status web server.
     #[serde(default)]
     pub server: ServerConfig,
+    /// How the checks are tuned: severities, reading age, official contacts.
+    #[serde(default)]
+    pub checks: crate::checks::ChecksConfig,
 }
 
 fn default_timezone() -> String {

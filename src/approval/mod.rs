@@ -149,6 +149,12 @@ pub fn parts(post: &Post, content_dir: &Path) -> Result<Parts, MediaError> {
             digest: captions,
         });
     }
+    // Deliberate exceptions to checks are approved too. The part exists only when there are
+    // some, so posts without exceptions keep the hashes they were approved with.
+    if !post.allow.is_empty() {
+        let allow: Vec<String> = post.allow.iter().map(|(code, reason)| format!("{code}\n{reason}")).collect();
+        parts.push(part("allow", allow.join("\n\0").as_bytes()));
+    }
     Ok(Parts(parts))
 }
 
@@ -257,6 +263,7 @@ fn describe(name: &str, what: &str) -> String {
         ("channels", _) => "the channels".to_owned(),
         ("publish_at", _) => "the publishing time".to_owned(),
         ("schedule", _) => "the schedule".to_owned(),
+        ("allow", _) => "the allowed exceptions".to_owned(),
         _ => {
             if let Some(n) = numbered("image") {
                 match (detail, what) {

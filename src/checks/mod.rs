@@ -12,8 +12,11 @@ mod length;
 pub mod media;
 mod platform;
 pub(crate) mod scan;
+mod settings;
 
 use chrono::{DateTime, Utc};
+
+pub use settings::{ChecksConfig, DEFAULT_READING_AGE, Level, adjustable};
 
 use crate::config::{LoadedConfig, Platform};
 use crate::content::{Calendar, Post};
@@ -43,6 +46,7 @@ pub const RULES: &[Rule] = &[
     alt::check,
     captions::check,
     platform::check,
+    settings::check_allow,
 ];
 
 /// The post's channels that name accounts in herald.toml, with their platforms (unknown channels
@@ -57,10 +61,10 @@ pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platfor
 
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
+    report.extend(settings::validate(ctx));
     for post in &ctx.calendar.posts {
-        for rule in RULES {
-            report.extend(rule(post, ctx));
-        }
+        let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
+        report.extend(settings::apply(post, ctx, findings));
     }
 }
 
