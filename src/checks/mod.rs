@@ -13,6 +13,7 @@ pub mod media;
 mod platform;
 pub(crate) mod scan;
 mod settings;
+pub mod text;
 
 use chrono::{DateTime, Utc};
 
@@ -46,6 +47,7 @@ pub const RULES: &[Rule] = &[
     alt::check,
     captions::check,
     platform::check,
+    text::check,
     settings::check_allow,
 ];
 
