@@ -10,6 +10,7 @@ mod channels;
 pub mod hashtags;
 mod length;
 pub mod media;
+mod personal;
 mod platform;
 pub(crate) mod scan;
 mod settings;
@@ -48,6 +49,7 @@ pub const RULES: &[Rule] = &[
     captions::check,
     platform::check,
     text::check,
+    personal::check,
     settings::check_allow,
 ];
 
