@@ -8,6 +8,7 @@ mod approval;
 pub mod captions;
 mod channels;
 pub mod hashtags;
+pub mod links;
 mod length;
 pub mod media;
 mod personal;
@@ -50,6 +51,7 @@ pub const RULES: &[Rule] = &[
     platform::check,
     text::check,
     personal::check,
+    links::check,
     settings::check_allow,
 ];
 

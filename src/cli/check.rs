@@ -1,8 +1,11 @@
 //! `herald check`.
 
+use anyhow::Context as _;
 use chrono::Utc;
 
 use super::{Cli, ExitStatus, print, use_color};
+use crate::checks::links::{self, OnlineOptions};
+use crate::checks::Context;
 use crate::project::Project;
 
 /// Output format.
@@ -23,12 +26,28 @@ pub struct Args {
     /// Exit 1 when there are warnings, not only errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also check that every link answers (HEAD, then GET; needs the network).
+    #[arg(long)]
+    pub online: bool,
 }
 
 /// Loads everything, runs every check, prints every finding.
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     let mut project = Project::load(&cli.config, cli.content.as_deref())?;
-    project.check(Utc::now());
+    let now = Utc::now();
+    project.check(now);
+    if args.online {
+        let ctx = Context {
+            config: &project.config,
+            calendar: &project.calendar,
+            now,
+        };
+        let runtime = tokio::runtime::Runtime::new().context("can't start the link checker")?;
+        let findings = runtime
+            .block_on(links::check_online(&ctx, &OnlineOptions::default()))
+            .context("can't check links")?;
+        project.report.extend(findings);
+    }
     let report = &mut project.report;
     let summary = report.summary();
     match args.format {
