@@ -4,6 +4,7 @@
 mod approve;
 mod check;
 mod init;
+mod preview;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub enum Command {
     Check(check::Args),
     /// Record an approver and the approved hash in each post's front matter.
     Approve(approve::Args),
+    /// Show a post as each of its channels will publish it, with its length as the platform counts it.
+    Preview(preview::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Init(args) => init::run(args),
         Command::Check(args) => check::run(&cli, args),
         Command::Approve(args) => approve::run(&cli, args),
+        Command::Preview(args) => preview::run(&cli, args),
     };
     match result {
         Ok(status) => status,
