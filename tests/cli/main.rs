@@ -3,6 +3,7 @@
 
 mod approve;
 mod check;
+mod defects;
 mod init;
 
 use std::path::{Path, PathBuf};
