@@ -307,11 +307,9 @@ pub fn url_spans(text: &str) -> Vec<std::ops::Range<usize>> {
             .find(|c: char| c.is_whitespace() || "<>\"".contains(c))
             .map_or(text.len(), |n| start + n);
         // Trailing punctuation, and a closing bracket with no opening one in the link.
-        loop {
-            let Some(last) = text[start..end].chars().next_back() else {
-                break;
-            };
-            let unbalanced = last == ')' && text[start..end].matches('(').count() < text[start..end].matches(')').count();
+        while let Some(last) = text[start..end].chars().next_back() {
+            let unbalanced =
+                last == ')' && text[start..end].matches('(').count() < text[start..end].matches(')').count();
             if ".,;:!?'’".contains(last) || unbalanced {
                 end -= last.len_utf8();
             } else {
@@ -352,7 +350,10 @@ mod tests {
         let text = format!("Read https://example.org/{} now", "x".repeat(200));
         assert_eq!(mastodon_length(&text), 5 + 23 + 4);
         assert_eq!(mastodon_length("@nhs@mastodon.social hi"), "@nhs hi".len());
-        assert_eq!(mastodon_length("mail comms@example.org"), "mail comms@example.org".len());
+        assert_eq!(
+            mastodon_length("mail comms@example.org"),
+            "mail comms@example.org".len()
+        );
         assert_eq!(mastodon_length("👨‍👩‍👧‍👦🇬🇧"), 2);
         // A trailing full stop is not part of the link.
         assert_eq!(mastodon_length("See https://example.org/a."), 4 + 23 + 1);
@@ -373,7 +374,10 @@ mod tests {
     fn finds_links_without_their_trailing_punctuation() {
         let text = "Go to https://nhs.uk/flu. Or (https://example.org/a_(b)) or http://x.org,";
         let found: Vec<&str> = url_spans(text).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(found, ["https://nhs.uk/flu", "https://example.org/a_(b)", "http://x.org"]);
+        assert_eq!(
+            found,
+            ["https://nhs.uk/flu", "https://example.org/a_(b)", "http://x.org"]
+        );
         assert!(url_spans("xhttps://a.org and https:// alone").is_empty());
     }
 }

@@ -152,7 +152,11 @@ pub fn parts(post: &Post, content_dir: &Path) -> Result<Parts, MediaError> {
     // Deliberate exceptions to checks are approved too. The part exists only when there are
     // some, so posts without exceptions keep the hashes they were approved with.
     if !post.allow.is_empty() {
-        let allow: Vec<String> = post.allow.iter().map(|(code, reason)| format!("{code}\n{reason}")).collect();
+        let allow: Vec<String> = post
+            .allow
+            .iter()
+            .map(|(code, reason)| format!("{code}\n{reason}"))
+            .collect();
         parts.push(part("allow", allow.join("\n\0").as_bytes()));
     }
     Ok(Parts(parts))

@@ -30,7 +30,9 @@ const MEDIA_EXTENSIONS: &[&str] = &[
 ];
 
 /// Name prefixes cameras and phones give files.
-const CAMERA_PREFIXES: &[&str] = &["img", "dsc", "dscn", "dscf", "pxl", "mvimg", "vid", "gopr", "dji", "p"];
+const CAMERA_PREFIXES: &[&str] = &[
+    "img", "dsc", "dscn", "dscf", "pxl", "mvimg", "vid", "gopr", "dji", "p",
+];
 
 /// Checks each image's alt text.
 pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
@@ -54,7 +56,8 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         let key = format!("images[{i}].alt");
         let lower = alt.to_lowercase();
         if let Some(prefix) = PREFIXES.iter().find(|p| {
-            lower.starts_with(*p) && lower[p.len()..].starts_with(|c: char| c.is_whitespace() || p.ends_with(':'))
+            lower.starts_with(*p)
+                && lower[p.len()..].starts_with(|c: char| c.is_whitespace() || p.ends_with(':'))
         }) {
             let rest = alt[prefix.len()..].trim_start();
             findings.push(
@@ -71,8 +74,12 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         }
         if is_file_name(alt, &image.path) {
             findings.push(
-                post.finding_at(&key, Code::AltFilename, format!("image {n}'s alt text is a file name"))
-                    .help("describe what the image shows, e.g. \"A pharmacist gives a man a flu jab\""),
+                post.finding_at(
+                    &key,
+                    Code::AltFilename,
+                    format!("image {n}'s alt text is a file name"),
+                )
+                .help("describe what the image shows, e.g. \"A pharmacist gives a man a flu jab\""),
             );
             continue;
         }
@@ -93,7 +100,10 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                 );
             }
         }
-        let words = alt.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+        let words = alt
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count();
         if words <= 2 {
             findings.push(
                 post.finding_at(
@@ -105,8 +115,12 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
             );
         } else if repeats(alt, &post.spec.text) {
             findings.push(
-                post.finding_at(&key, Code::AltRepeatsText, format!("image {n}'s alt text repeats the post's text"))
-                    .help("screen-reader users hear the post too: describe what the image shows instead"),
+                post.finding_at(
+                    &key,
+                    Code::AltRepeatsText,
+                    format!("image {n}'s alt text repeats the post's text"),
+                )
+                .help("screen-reader users hear the post too: describe what the image shows instead"),
             );
         }
     }
@@ -174,7 +188,9 @@ mod tests {
     const CONFIG: &str = "[[accounts]]\nname = \"x\"\nplatform = \"x\"\n[[accounts]]\nname = \"mastodon\"\nplatform = \"mastodon\"\n";
 
     fn codes_for(alt: Option<&str>, text: &str) -> Vec<Code> {
-        let alt = alt.map(|a| format!("alt = {}\n", toml::Value::String(a.to_owned()))).unwrap_or_default();
+        let alt = alt
+            .map(|a| format!("alt = {}\n", toml::Value::String(a.to_owned())))
+            .unwrap_or_default();
         let front = format!(
             "publish_at = 2026-12-01T10:00:00\nchannels = [\"x\", \"mastodon\"]\n[[images]]\npath = \"media/flu-clinic.jpg\"\n{alt}"
         );
@@ -194,7 +210,11 @@ mod tests {
             "Imagery of autumn leaves on a path",
             "Chart: flu vaccinations by week, rising to 12,000",
         ] {
-            assert_eq!(codes_for(Some(alt), "Book your flu jab today at your pharmacy."), vec![], "{alt}");
+            assert_eq!(
+                codes_for(Some(alt), "Book your flu jab today at your pharmacy."),
+                vec![],
+                "{alt}"
+            );
         }
     }
 
@@ -216,14 +236,25 @@ mod tests {
         assert_eq!(findings[0].line, 6);
         assert_eq!(
             findings[0].help.as_deref(),
-            Some("screen readers already say it is an image; start with what it shows: \"A nurse giving a flu jab\"")
+            Some(
+                "screen readers already say it is an image; start with what it shows: \"A nurse giving a flu jab\""
+            )
         );
-        assert_eq!(codes_for(Some("photo: our new clinic building in Bristol"), "Hi"), vec![Code::AltPrefix]);
+        assert_eq!(
+            codes_for(Some("photo: our new clinic building in Bristol"), "Hi"),
+            vec![Code::AltPrefix]
+        );
     }
 
     #[test]
     fn file_names_are_caught() {
-        for alt in ["IMG_2041.jpg", "DSC0001", "PXL_20261201_101500", "poster.png", "flu-clinic"] {
+        for alt in [
+            "IMG_2041.jpg",
+            "DSC0001",
+            "PXL_20261201_101500",
+            "poster.png",
+            "flu-clinic",
+        ] {
             assert_eq!(codes_for(Some(alt), "Hi"), vec![Code::AltFilename], "{alt}");
         }
         assert!(!is_file_name("NHS111", "a.png"));
@@ -243,7 +274,11 @@ mod tests {
         // 1102 characters: over X's 1000, within Mastodon's 1500.
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].code, Code::AltTooLong);
-        assert!(findings[0].message.contains("x takes up to 1000"), "{}", findings[0].message);
+        assert!(
+            findings[0].message.contains("x takes up to 1000"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]
@@ -251,8 +286,14 @@ mod tests {
         assert_eq!(codes_for(Some("Nurse"), "Hi"), vec![Code::AltTooShort]);
         assert_eq!(codes_for(Some("A nurse"), "Hi"), vec![Code::AltTooShort]);
         let text = "Book your flu jab today at your local pharmacy.";
-        assert_eq!(codes_for(Some("Book your flu jab today at your local pharmacy"), text), vec![Code::AltRepeatsText]);
-        assert_eq!(codes_for(Some("book your flu jab today"), text), vec![Code::AltRepeatsText]);
+        assert_eq!(
+            codes_for(Some("Book your flu jab today at your local pharmacy"), text),
+            vec![Code::AltRepeatsText]
+        );
+        assert_eq!(
+            codes_for(Some("book your flu jab today"), text),
+            vec![Code::AltRepeatsText]
+        );
         // Sharing a few words with the post is normal.
         assert_eq!(codes_for(Some("A pharmacist gives a flu jab"), text), vec![]);
     }

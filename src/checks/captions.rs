@@ -67,7 +67,9 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Cue>, CaptionError> {
     let mut i = 0;
     if format == Format::Vtt {
         let first = lines.first().copied().unwrap_or("");
-        let valid = first.strip_prefix("WEBVTT").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+        let valid = first
+            .strip_prefix("WEBVTT")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
         if !valid {
             return Err(error(1, "a WebVTT file must start with `WEBVTT`"));
         }
@@ -88,13 +90,20 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Cue>, CaptionError> {
             i += 1;
         }
         let block = &lines[start..i];
-        if format == Format::Vtt && ["NOTE", "STYLE", "REGION"].iter().any(|k| is_keyword_block(block[0], k)) {
+        if format == Format::Vtt
+            && ["NOTE", "STYLE", "REGION"]
+                .iter()
+                .any(|k| is_keyword_block(block[0], k))
+        {
             continue;
         }
         // The timing line is the first or (after an identifier or SRT's number) the second line.
         let timing_at = if block[0].contains("-->") { 0 } else { 1 };
         if format == Format::Srt && timing_at == 1 && block[0].trim().parse::<u64>().is_err() {
-            return Err(error(start + 1, format!("expected a cue number, found `{}`", block[0].trim())));
+            return Err(error(
+                start + 1,
+                format!("expected a cue number, found `{}`", block[0].trim()),
+            ));
         }
         let Some(timing) = block.get(timing_at).filter(|l| l.contains("-->")) else {
             return Err(error(
@@ -104,7 +113,13 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Cue>, CaptionError> {
         };
         let line = start + timing_at + 1;
         let (from, to) = parse_timing(timing, format).ok_or_else(|| {
-            error(line, format!("`{}` is not a timing line like `00:00:01,000 --> 00:00:04,000`", timing.trim()))
+            error(
+                line,
+                format!(
+                    "`{}` is not a timing line like `00:00:01,000 --> 00:00:04,000`",
+                    timing.trim()
+                ),
+            )
         })?;
         let text = block[timing_at + 1..].join("\n");
         if text.trim().is_empty() {
@@ -118,7 +133,10 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Cue>, CaptionError> {
         {
             return Err(error(
                 line,
-                format!("this cue starts before the one on line {} (cues must be in time order)", prev.line),
+                format!(
+                    "this cue starts before the one on line {} (cues must be in time order)",
+                    prev.line
+                ),
             ));
         }
         cues.push(Cue {
@@ -159,7 +177,11 @@ fn parse_time(text: &str, format: Format) -> Option<u64> {
     let parts: Vec<&str> = clock.split(':').collect();
     let numbers: Option<Vec<u64>> = parts
         .iter()
-        .map(|p| (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten())
+        .map(|p| {
+            (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
+        })
         .collect();
     let numbers = numbers?;
     let (h, m, s) = match (format, numbers.as_slice()) {
@@ -188,8 +210,12 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         let key = format!("videos[{i}].captions");
         let Some(format) = Format::of(written) else {
             findings.push(
-                post.finding_at(&key, Code::CaptionsMissing, format!("`{written}` is not a .srt or .vtt caption file"))
-                    .help("platforms take captions as WebVTT (.vtt) or SubRip (.srt)"),
+                post.finding_at(
+                    &key,
+                    Code::CaptionsMissing,
+                    format!("`{written}` is not a .srt or .vtt caption file"),
+                )
+                .help("platforms take captions as WebVTT (.vtt) or SubRip (.srt)"),
             );
             continue;
         };
@@ -204,8 +230,12 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
             Ok(text) => text,
             Err(e) => {
                 findings.push(
-                    post.finding_at(&key, Code::CaptionsMissing, format!("can't read the captions `{written}`: {e}"))
-                        .help("captions are UTF-8 text files in WebVTT (.vtt) or SubRip (.srt) format"),
+                    post.finding_at(
+                        &key,
+                        Code::CaptionsMissing,
+                        format!("can't read the captions `{written}`: {e}"),
+                    )
+                    .help("captions are UTF-8 text files in WebVTT (.vtt) or SubRip (.srt) format"),
                 );
                 continue;
             }
@@ -213,10 +243,20 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         if let Err(e) = parse(&text, format) {
             let start: usize = text.split_inclusive('\n').take(e.line - 1).map(str::len).sum();
             let source = SourceFile::new(&path, text);
-            let end = source.text[start..].find('\n').map_or(source.text.len(), |n| start + n);
+            let end = source.text[start..]
+                .find('\n')
+                .map_or(source.text.len(), |n| start + n);
             findings.push(
-                Finding::at(&source, start..end, Code::CaptionsMissing, format!("the captions for video {n} don't parse: {e}"))
-                    .help(format!("fix the caption file, which `{}` points to", crate::diag::display_path(post.path()))),
+                Finding::at(
+                    &source,
+                    start..end,
+                    Code::CaptionsMissing,
+                    format!("the captions for video {n} don't parse: {e}"),
+                )
+                .help(format!(
+                    "fix the caption file, which `{}` points to",
+                    crate::diag::display_path(post.path())
+                )),
             );
         }
     }
@@ -247,7 +287,13 @@ mod tests {
     fn reports_the_line_of_each_problem() {
         let line = |text: &str, format| parse(text, format).unwrap_err().line;
         assert_eq!(line("1\n00:00:01,000 --> 00:00:04,000\nHi\n", Format::Vtt), 1);
-        assert_eq!(line("WEBVTT\n\n00:05.000 --> 00:06.000\nA\n\n00:01.000 --> 00:02.000\nB\n", Format::Vtt), 6);
+        assert_eq!(
+            line(
+                "WEBVTT\n\n00:05.000 --> 00:06.000\nA\n\n00:01.000 --> 00:02.000\nB\n",
+                Format::Vtt
+            ),
+            6
+        );
         assert_eq!(line("1\n00:00:01,000 --> 00:00:04,000\n\n", Format::Srt), 2);
         assert_eq!(line("1\n00:00:01,000 --> 00:00:04,000\n   \n", Format::Srt), 2);
         assert_eq!(line("1\n00:00:04,000 --> 00:00:01,000\nHi\n", Format::Srt), 2);
@@ -263,7 +309,11 @@ mod tests {
         let media = dir.path().join("media");
         std::fs::create_dir(&media).unwrap();
         std::fs::write(media.join("good.vtt"), VTT).unwrap();
-        std::fs::write(media.join("bad.srt"), "1\n00:00:01,000 --> 00:00:04,000\nA\n\n2\n00:00:00,500 --> 00:00:02,000\nB\n").unwrap();
+        std::fs::write(
+            media.join("bad.srt"),
+            "1\n00:00:01,000 --> 00:00:04,000\nA\n\n2\n00:00:00,500 --> 00:00:02,000\nB\n",
+        )
+        .unwrap();
         let p = post(
             "publish_at = 2026-12-01T10:00:00\nchannels = []\n[[videos]]\npath = \"media/a.mp4\"\ncaptions = \"media/good.vtt\"\n[[videos]]\npath = \"media/b.mp4\"\n[[videos]]\npath = \"media/c.mp4\"\ncaptions = \"media/bad.srt\"\n[[videos]]\npath = \"media/d.mp4\"\ncaptions = \"media/d.txt\"\n[[videos]]\npath = \"media/e.mp4\"\ncaptions = \"media/gone.vtt\"",
             "Hi",
@@ -271,7 +321,13 @@ mod tests {
         let findings = run_rule(check, &config(""), dir.path(), &p);
         let got: Vec<_> = findings
             .iter()
-            .map(|f| (f.file.rsplit('/').next().unwrap().to_owned(), f.line, f.message.as_str()))
+            .map(|f| {
+                (
+                    f.file.rsplit('/').next().unwrap().to_owned(),
+                    f.line,
+                    f.message.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -282,7 +338,11 @@ mod tests {
                     6,
                     "the captions for video 3 don't parse: this cue starts before the one on line 2 (cues must be in time order)"
                 ),
-                ("p.md".to_owned(), 14, "`media/d.txt` is not a .srt or .vtt caption file"),
+                (
+                    "p.md".to_owned(),
+                    14,
+                    "`media/d.txt` is not a .srt or .vtt caption file"
+                ),
             ]
         );
     }

@@ -21,7 +21,7 @@ use crate::content::{Post, Words};
 use crate::diag::{Code, Finding};
 
 /// The English word list, derived from wordfreq (CC BY-SA 4.0).
-const WORDS_EN: &str = include_str!("../../data/words-en.txt");
+pub const WORDS_EN: &str = include_str!("../../data/words-en.txt");
 
 /// Zipf frequency (in hundredths) a team word is scored at: that of a common word.
 const TEAM_WORD_ZIPF: u16 = 400;
@@ -69,7 +69,9 @@ impl Dictionary {
         // are known to the segmenter (not to `contains`) at the lowest frequency, so that a real
         // word beats a run of letters.
         let scale = |zipf: f64| 10f64.powf(zipf + 6.0);
-        let letters = ('b'..='z').filter(|c| !"ai".contains(*c)).map(|c| (c.to_string(), scale(0.0)));
+        let letters = ('b'..='z')
+            .filter(|c| !"ai".contains(*c))
+            .map(|c| (c.to_string(), scale(0.0)));
         let unigrams: Vec<(String, f64)> = zipf
             .iter()
             .map(|(w, z)| ((*w).to_owned(), scale(f64::from(*z) / 100.0)))
@@ -160,9 +162,7 @@ impl Dictionary {
             .flatten()
             .map(|(_, words)| words)
             .unwrap_or_else(|| vec![lower.to_owned()]);
-        let known = words
-            .iter()
-            .all(|w| team.get(w).is_some() || self.contains(w));
+        let known = words.iter().all(|w| team.get(w).is_some() || self.contains(w));
         (words, known)
     }
 }
@@ -233,7 +233,9 @@ fn humps(body: &str) -> Vec<&str> {
             || cur == b'_'
             || prev == b'_'
             || (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
-            || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()));
+            || (prev.is_ascii_uppercase()
+                && cur.is_ascii_uppercase()
+                && next.is_some_and(|n| n.is_ascii_lowercase()));
         if split {
             humps.push(&body[start..i]);
             start = i;
@@ -251,7 +253,10 @@ fn capitalise(word: &str, team: &Words) -> String {
     }
     let mut chars = word.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.map(|c| c.to_ascii_lowercase())).collect(),
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.map(|c| c.to_ascii_lowercase()))
+            .collect(),
         None => String::new(),
     }
 }
@@ -266,13 +271,23 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
         let tag = &text[range.clone()];
         if let Some(verdict) = judge(tag, dictionary(), team) {
             findings.push(finding(
-                Finding::at(&post.source, post.text_span(range.clone()), Code::HashtagCamelcase, ""),
+                Finding::at(
+                    &post.source,
+                    post.text_span(range.clone()),
+                    Code::HashtagCamelcase,
+                    "",
+                ),
                 tag,
                 &verdict,
             ));
         }
     }
-    if let Some(campaign) = post.spec.campaign.as_deref().and_then(|id| ctx.calendar.campaign(id)) {
+    if let Some(campaign) = post
+        .spec
+        .campaign
+        .as_deref()
+        .and_then(|id| ctx.calendar.campaign(id))
+    {
         for (i, tag) in campaign.hashtags.iter().enumerate() {
             if let Some(verdict) = judge(tag, dictionary(), team) {
                 let span = campaign.spans.value(&format!("hashtags[{i}]")).unwrap_or(0..0);
@@ -323,9 +338,15 @@ mod tests {
         assert_eq!(suggest("#winterwellness").as_deref(), Some("#WinterWellness"));
         assert_eq!(suggest("#Pharmacyfirst").as_deref(), Some("#PharmacyFirst"));
         assert_eq!(suggest("#nhsapp").as_deref(), Some("#NHSApp"));
-        assert_eq!(suggest("#stoptoberquitsmoking").as_deref(), Some("#StoptoberQuitSmoking"));
+        assert_eq!(
+            suggest("#stoptoberquitsmoking").as_deref(),
+            Some("#StoptoberQuitSmoking")
+        );
         assert_eq!(suggest("#MENTALHEALTHWEEK").as_deref(), Some("#MentalHealthWeek"));
-        assert_eq!(suggest("#getvaccinated2026").as_deref(), Some("#GetVaccinated2026"));
+        assert_eq!(
+            suggest("#getvaccinated2026").as_deref(),
+            Some("#GetVaccinated2026")
+        );
     }
 
     #[test]

@@ -11,7 +11,11 @@ use crate::render::render;
 /// Checks the rendered text's length on each channel.
 pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let campaign = post.spec.campaign.as_deref().and_then(|id| ctx.calendar.campaign(id));
+    let campaign = post
+        .spec
+        .campaign
+        .as_deref()
+        .and_then(|id| ctx.calendar.campaign(id));
     for (channel, platform) in channel_platforms(post, ctx) {
         let rendered = render(&post.spec, campaign, platform);
         for m in measure(platform, &rendered.text) {
@@ -24,10 +28,15 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                 " as published (with the campaign's hashtags and tagged link)"
             };
             findings.push(
-                Finding::at(&post.source, first_line(post), Code::TooLong, format!(
-                    "this post is {} {} long{added} on `{channel}`; {platform} takes up to {}",
-                    m.count, m.unit, m.limit
-                ))
+                Finding::at(
+                    &post.source,
+                    first_line(post),
+                    Code::TooLong,
+                    format!(
+                        "this post is {} {} long{added} on `{channel}`; {platform} takes up to {}",
+                        m.count, m.unit, m.limit
+                    ),
+                )
                 .help(format!(
                     "cut {} {} ({}); `herald preview {}` shows each channel's text and count",
                     m.count - m.limit,
@@ -57,7 +66,10 @@ mod tests {
     const CONFIG: &str = "[[accounts]]\nname = \"x\"\nplatform = \"x\"\n[[accounts]]\nname = \"bsky\"\nplatform = \"bluesky\"\n[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"o\"\n";
 
     fn findings(text: &str, channels: &str) -> Vec<Finding> {
-        let p = post(&format!("publish_at = 2026-12-01T10:00:00\nchannels = {channels}"), text);
+        let p = post(
+            &format!("publish_at = 2026-12-01T10:00:00\nchannels = {channels}"),
+            text,
+        );
         run_rule(check, &config(CONFIG), std::path::Path::new("content"), &p)
     }
 
@@ -67,11 +79,17 @@ mod tests {
         let f = findings(&text, "[\"x\", \"bsky\", \"outbox\"]");
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].code, Code::TooLong);
-        assert_eq!(f[0].message, "this post is 290 characters long on `x`; x takes up to 280");
+        assert_eq!(
+            f[0].message,
+            "this post is 290 characters long on `x`; x takes up to 280"
+        );
         assert_eq!((f[0].line, f[0].column), (5, 1));
         // 150 family emoji: 300 on X, 150 graphemes but 3750 bytes on Bluesky.
         let family = "👨‍👩‍👧‍👦".repeat(150);
-        let codes: Vec<_> = findings(&family, "[\"x\", \"bsky\"]").into_iter().map(|f| f.message).collect();
+        let codes: Vec<_> = findings(&family, "[\"x\", \"bsky\"]")
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
         assert_eq!(
             codes,
             [

@@ -79,7 +79,12 @@ pub fn problem(link: &str) -> Option<(String, &'static str)> {
 fn finding_for(post: &Post, at: &LinkAt, message: String) -> Finding {
     match at {
         LinkAt::Key => post.finding_at("link", Code::LinkInvalid, message),
-        LinkAt::Text(range) => Finding::at(&post.source, post.text_span(range.clone()), Code::LinkInvalid, message),
+        LinkAt::Text(range) => Finding::at(
+            &post.source,
+            post.text_span(range.clone()),
+            Code::LinkInvalid,
+            message,
+        ),
     }
 }
 
@@ -189,7 +194,9 @@ pub async fn probe(client: &reqwest::Client, url: &str, options: &OnlineOptions)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let pause = asked.unwrap_or(options.backoff * 2u32.pow(attempt)).min(options.max_wait);
+        let pause = asked
+            .unwrap_or(options.backoff * 2u32.pow(attempt))
+            .min(options.max_wait);
         tokio::time::sleep(pause).await;
         attempt += 1;
     }
@@ -209,7 +216,10 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Checks many links at once, each once, at most `options.concurrency` at a time.
-pub async fn probe_all(urls: Vec<String>, options: &OnlineOptions) -> Result<BTreeMap<String, Result<u16, Unreachable>>, reqwest::Error> {
+pub async fn probe_all(
+    urls: Vec<String>,
+    options: &OnlineOptions,
+) -> Result<BTreeMap<String, Result<u16, Unreachable>>, reqwest::Error> {
     let client = client(options)?;
     let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
@@ -289,13 +299,17 @@ impl Progress {
 /// The online check for the whole calendar: each well-formed link asked once; a finding at
 /// every place a link that doesn't answer is used (after each post's `[allow]` and the
 /// configured severities).
-pub async fn check_online(ctx: &Context<'_>, options: &OnlineOptions) -> Result<Vec<Finding>, reqwest::Error> {
+pub async fn check_online(
+    ctx: &Context<'_>,
+    options: &OnlineOptions,
+) -> Result<Vec<Finding>, reqwest::Error> {
     let mut uses: BTreeMap<String, Vec<(usize, LinkAt)>> = BTreeMap::new();
     for (i, post) in ctx.calendar.posts.iter().enumerate() {
         for (link, at) in links(post) {
             // Malformed links were reported offline; an http:// link is asked too, since a dead
             // one needs fixing as well as securing.
-            let askable = Url::parse(&link).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            let askable =
+                Url::parse(&link).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             if askable {
                 uses.entry(link).or_default().push((i, at));
             }
@@ -333,8 +347,18 @@ mod tests {
         assert!(problem("http://www.nhs.uk/").unwrap().0.contains("not secure"));
         assert!(problem("www.nhs.uk/flu").unwrap().0.contains("not a valid link"));
         assert!(problem("https://nhs").unwrap().0.contains("no proper domain"));
-        assert!(problem("https://192.168.0.1/").unwrap().0.contains("no proper domain"));
-        assert!(problem("mailto:comms@example.org").unwrap().0.contains("not a web link"));
+        assert!(
+            problem("https://192.168.0.1/")
+                .unwrap()
+                .0
+                .contains("no proper domain")
+        );
+        assert!(
+            problem("mailto:comms@example.org")
+                .unwrap()
+                .0
+                .contains("not a web link")
+        );
         assert!(problem("https://exa mple.org").is_some());
     }
 
@@ -363,30 +387,72 @@ mod tests {
     #[tokio::test]
     async fn head_then_get_retries_only_429_and_5xx_and_times_out() {
         let server = MockServer::start().await;
-        Mock::given(method("HEAD")).and(path("/ok")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-        Mock::given(method("HEAD")).and(path("/moved")).respond_with(
-            ResponseTemplate::new(301).insert_header("Location", format!("{}/ok", server.uri())),
-        ).mount(&server).await;
+        Mock::given(method("HEAD"))
+            .and(path("/ok"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        Mock::given(method("HEAD"))
+            .and(path("/moved"))
+            .respond_with(
+                ResponseTemplate::new(301).insert_header("Location", format!("{}/ok", server.uri())),
+            )
+            .mount(&server)
+            .await;
         // A server that refuses HEAD but serves GET.
-        Mock::given(method("HEAD")).and(path("/no-head")).respond_with(ResponseTemplate::new(405)).mount(&server).await;
-        Mock::given(method("GET")).and(path("/no-head")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+        Mock::given(method("HEAD"))
+            .and(path("/no-head"))
+            .respond_with(ResponseTemplate::new(405))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/no-head"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
         // Gone: HEAD and GET both 404, and asked only once each.
-        Mock::given(method("HEAD")).and(path("/gone")).respond_with(ResponseTemplate::new(404)).expect(1).mount(&server).await;
-        Mock::given(method("GET")).and(path("/gone")).respond_with(ResponseTemplate::new(404)).expect(1).mount(&server).await;
+        Mock::given(method("HEAD"))
+            .and(path("/gone"))
+            .respond_with(ResponseTemplate::new(404))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/gone"))
+            .respond_with(ResponseTemplate::new(404))
+            .expect(1)
+            .mount(&server)
+            .await;
         // Busy once, then fine.
-        Mock::given(method("HEAD")).and(path("/busy")).respond_with(
-            ResponseTemplate::new(429).insert_header("Retry-After", "0"),
-        ).up_to_n_times(1).mount(&server).await;
-        Mock::given(method("HEAD")).and(path("/busy")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+        Mock::given(method("HEAD"))
+            .and(path("/busy"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("HEAD"))
+            .and(path("/busy"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
         // Always failing: the first try and two retries.
-        Mock::given(method("HEAD")).and(path("/down")).respond_with(ResponseTemplate::new(503)).expect(3).mount(&server).await;
-        Mock::given(method("HEAD")).and(path("/slow")).respond_with(
-            ResponseTemplate::new(200).set_delay(Duration::from_secs(3)),
-        ).mount(&server).await;
+        Mock::given(method("HEAD"))
+            .and(path("/down"))
+            .respond_with(ResponseTemplate::new(503))
+            .expect(3)
+            .mount(&server)
+            .await;
+        Mock::given(method("HEAD"))
+            .and(path("/slow"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .mount(&server)
+            .await;
 
         let url = |p: &str| format!("{}{p}", server.uri());
         let paths = ["/ok", "/moved", "/no-head", "/gone", "/busy", "/down", "/slow"];
-        let results = probe_all(paths.iter().map(|p| url(p)).collect(), &fast()).await.unwrap();
+        let results = probe_all(paths.iter().map(|p| url(p)).collect(), &fast())
+            .await
+            .unwrap();
         let outcome = |p: &str| results[&url(p)].clone();
         assert_eq!(outcome("/ok"), Ok(200));
         assert_eq!(outcome("/moved"), Ok(200));
@@ -410,8 +476,14 @@ mod tests {
     #[tokio::test]
     async fn online_findings_point_at_each_use() {
         let server = MockServer::start().await;
-        Mock::given(method("HEAD")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
-        Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+        Mock::given(method("HEAD"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
         let gone = format!("{}/gone", server.uri());
         let p = post(
             &format!("publish_at = 2026-12-01T10:00:00\nchannels = []\nlink = \"{gone}\""),
@@ -428,8 +500,17 @@ mod tests {
             now: chrono::Utc::now(),
         };
         let findings = check_online(&ctx, &fast()).await.unwrap();
-        let got: Vec<_> = findings.iter().map(|f| (f.code, f.line, f.message.clone())).collect();
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.code, f.line, f.message.clone()))
+            .collect();
         let message = format!("`{gone}` answered 404");
-        assert_eq!(got, [(Code::LinkInvalid, 4, message.clone()), (Code::LinkInvalid, 6, message)]);
+        assert_eq!(
+            got,
+            [
+                (Code::LinkInvalid, 4, message.clone()),
+                (Code::LinkInvalid, 6, message)
+            ]
+        );
     }
 }

@@ -153,7 +153,11 @@ mod tests {
     fn flags_missing_and_escaping_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("media")).unwrap();
-        std::fs::write(dir.path().join("media/here.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        std::fs::write(
+            dir.path().join("media/here.png"),
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+        )
+        .unwrap();
         let post = post(
             "publish_at = 2026-12-01T10:00:00\nchannels = []\n[[images]]\npath = \"media/here.png\"\n[[images]]\npath = \"media/gone.png\"\n[[images]]\npath = \"../etc/passwd\"\n[[videos]]\npath = \"media\"",
             "Hi",
@@ -194,7 +198,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (9, "image `media/notes.png` is not an image: it doesn't start like a JPEG, PNG, GIF, WebP, HEIC or AVIF file"),
+                (
+                    9,
+                    "image `media/notes.png` is not an image: it doesn't start like a JPEG, PNG, GIF, WebP, HEIC or AVIF file"
+                ),
                 (11, "image `media/empty.gif` is an empty file"),
                 (13, "image `media/clip.png` is a video (MP4), not an image"),
                 (17, "video `media/poster.mp4` is an image (GIF), not a video"),

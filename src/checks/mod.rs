@@ -8,8 +8,8 @@ mod approval;
 pub mod captions;
 mod channels;
 pub mod hashtags;
-pub mod links;
 mod length;
+pub mod links;
 pub mod media;
 mod personal;
 mod platform;
@@ -68,10 +68,38 @@ pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platfor
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
     report.extend(settings::validate(ctx));
-    for post in &ctx.calendar.posts {
-        let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
-        report.extend(settings::apply(post, ctx, findings));
+    // Posts are independent: check them on every core, in chunks, keeping the calendar's order.
+    let posts = &ctx.calendar.posts;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let chunk = posts.len().div_ceil(threads).max(64);
+    let check_posts = |posts: &[Post]| -> Vec<Finding> {
+        posts
+            .iter()
+            .flat_map(|post| {
+                let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
+                settings::apply(post, ctx, findings).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    if posts.len() <= chunk {
+        report.extend(check_posts(posts));
+        return;
     }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = posts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || check_posts(part)))
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(findings) => report.extend(findings),
+                // A rule that panics is a bug: let it show as it would without threads.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+    });
 }
 
 #[cfg(test)]

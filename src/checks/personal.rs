@@ -98,7 +98,11 @@ pub fn nhs_number_valid(digits: &str) -> bool {
     if d.len() != 10 || digits.len() != 10 {
         return false;
     }
-    let sum: u32 = d[..9].iter().zip((2..=10).rev()).map(|(digit, weight)| digit * weight).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .zip((2..=10).rev())
+        .map(|(digit, weight)| digit * weight)
+        .sum();
     let check = match 11 - sum % 11 {
         11 => 0,
         10 => return false,
@@ -109,7 +113,11 @@ pub fn nhs_number_valid(digits: &str) -> bool {
 
 /// NHS numbers are written as ten digits, or 3-3-4 with spaces or hyphens.
 fn nhs_grouping(raw: &str) -> bool {
-    let groups: Vec<usize> = raw.split([' ', '-']).filter(|g| !g.is_empty()).map(str::len).collect();
+    let groups: Vec<usize> = raw
+        .split([' ', '-'])
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
     groups == [10] || groups == [3, 3, 4]
 }
 
@@ -118,15 +126,24 @@ fn nhs_grouping(raw: &str) -> bool {
 fn uk_phone(raw: &str, digits: &str) -> Option<String> {
     let international = raw.starts_with('+') || digits.starts_with("00");
     let national = if international {
-        let rest = digits.strip_prefix("0044").or_else(|| digits.strip_prefix("44"))?;
+        let rest = digits
+            .strip_prefix("0044")
+            .or_else(|| digits.strip_prefix("44"))?;
         // +44 (0)117 …: the (0) is dropped when dialled from abroad.
-        let rest = if raw.contains("(0)") { rest.strip_prefix('0').unwrap_or(rest) } else { rest };
+        let rest = if raw.contains("(0)") {
+            rest.strip_prefix('0').unwrap_or(rest)
+        } else {
+            rest
+        };
         format!("0{rest}")
     } else {
         digits.to_owned()
     };
     let len_ok = matches!(national.len(), 10 | 11);
-    let prefix_ok = national.starts_with('0') && !national.starts_with("00") && !national.starts_with("04") && !national.starts_with("06");
+    let prefix_ok = national.starts_with('0')
+        && !national.starts_with("00")
+        && !national.starts_with("04")
+        && !national.starts_with("06");
     (len_ok && prefix_ok).then_some(national)
 }
 
@@ -186,7 +203,10 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                     "never publish a patient's NHS number; remove it".to_owned(),
                 ),
                 Kind::Phone => ("a phone number", official_help(&post.spec.text[f.range.clone()])),
-                Kind::Email => ("an email address", official_help(&post.spec.text[f.range.clone()])),
+                Kind::Email => (
+                    "an email address",
+                    official_help(&post.spec.text[f.range.clone()]),
+                ),
             };
             Finding::at(
                 &post.source,
@@ -219,7 +239,10 @@ mod tests {
         assert_eq!(kinds("Call 07700 900123 today"), [(Kind::Phone, "07700 900123")]);
         assert_eq!(kinds("Ring 0117 496 0000."), [(Kind::Phone, "0117 496 0000")]);
         assert_eq!(kinds("Ring (0117) 496-0000"), [(Kind::Phone, "(0117) 496-0000")]);
-        assert_eq!(kinds("or +44 (0)117 496 0000"), [(Kind::Phone, "+44 (0)117 496 0000")]);
+        assert_eq!(
+            kinds("or +44 (0)117 496 0000"),
+            [(Kind::Phone, "+44 (0)117 496 0000")]
+        );
         assert_eq!(kinds("or +44 7700 900123"), [(Kind::Phone, "+44 7700 900123")]);
         assert_eq!(kinds("020 7946 0000"), [(Kind::Phone, "020 7946 0000")]);
         assert_eq!(kinds("0800 123 4567"), [(Kind::Phone, "0800 123 4567")]);
@@ -240,15 +263,24 @@ mod tests {
         assert!(!nhs_number_valid("9434765918"));
         // A check digit of 10 is never valid.
         assert!(!nhs_number_valid("0000000060"));
-        assert_eq!(kinds("NHS number 943 476 5919"), [(Kind::NhsNumber, "943 476 5919")]);
+        assert_eq!(
+            kinds("NHS number 943 476 5919"),
+            [(Kind::NhsNumber, "943 476 5919")]
+        );
         assert_eq!(kinds("NHS number 9434765919"), [(Kind::NhsNumber, "9434765919")]);
         assert!(kinds("Order 9434765918 shipped").is_empty());
-        assert!(kinds("94 34 76 59 19").is_empty(), "not grouped like an NHS number");
+        assert!(
+            kinds("94 34 76 59 19").is_empty(),
+            "not grouped like an NHS number"
+        );
     }
 
     #[test]
     fn emails_but_not_mentions() {
-        assert_eq!(kinds("Email jo.bloggs@example.com"), [(Kind::Email, "jo.bloggs@example.com")]);
+        assert_eq!(
+            kinds("Email jo.bloggs@example.com"),
+            [(Kind::Email, "jo.bloggs@example.com")]
+        );
         assert!(kinds("Follow @nhs@mastodon.social").is_empty());
     }
 
@@ -263,11 +295,25 @@ mod tests {
         );
         let dir = std::path::Path::new("content");
         let findings = run_rule(check, &cfg, dir, &p);
-        let texts: Vec<&str> = findings.iter().map(|f| &p.source.text[f.span.clone().unwrap()]).collect();
+        let texts: Vec<&str> = findings
+            .iter()
+            .map(|f| &p.source.text[f.span.clone().unwrap()])
+            .collect();
         assert_eq!(texts, ["jo@gmail.com", "07700 900123"]);
         // Without the config, the reply routes' contacts are still official (foi@, 0117 000 0000).
         let findings = run_rule(check, &config(""), dir, &p);
-        let texts: Vec<&str> = findings.iter().map(|f| &p.source.text[f.span.clone().unwrap()]).collect();
-        assert_eq!(texts, ["press@example-icb.nhs.uk", "flu@example-icb.nhs.uk", "jo@gmail.com", "07700 900123"]);
+        let texts: Vec<&str> = findings
+            .iter()
+            .map(|f| &p.source.text[f.span.clone().unwrap()])
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "press@example-icb.nhs.uk",
+                "flu@example-icb.nhs.uk",
+                "jo@gmail.com",
+                "07700 900123"
+            ]
+        );
     }
 }

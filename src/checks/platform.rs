@@ -21,7 +21,9 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                 post.finding_at(
                     &format!("images[{max}].path"),
                     Code::TooManyImages,
-                    format!("this post has {images} images; {platform} takes up to {max} (channel `{channel}`)"),
+                    format!(
+                        "this post has {images} images; {platform} takes up to {max} (channel `{channel}`)"
+                    ),
                 )
                 .help(format!(
                     "keep the {max} that matter most, or split the post in two"
@@ -58,7 +60,9 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                 post.finding_at(
                     &format!("channels[{}]", channel_index(post, &channel)),
                     Code::InstagramNeedsImage,
-                    format!("`{channel}` is an Instagram account, and Instagram posts need an image or a video"),
+                    format!(
+                        "`{channel}` is an Instagram account, and Instagram posts need an image or a video"
+                    ),
                 )
                 .help("add an [[images]] entry with alt text, or publish this post elsewhere"),
             );
@@ -76,7 +80,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -101,7 +105,10 @@ mod tests {
     fn too_many_images_for_bluesky_but_not_facebook() {
         let dir = tempfile::tempdir().unwrap();
         let p = post(
-            &format!("publish_at = 2026-12-01T10:00:00\nchannels = [\"bsky\", \"fb\"]{}", images(5)),
+            &format!(
+                "publish_at = 2026-12-01T10:00:00\nchannels = [\"bsky\", \"fb\"]{}",
+                images(5)
+            ),
             "Hi",
         );
         let findings = run_rule(check, &config(CONFIG), dir.path(), &p);
@@ -109,7 +116,10 @@ mod tests {
         assert_eq!(findings[0].code, Code::TooManyImages);
         assert_eq!(findings[0].line, 17, "points at the fifth image");
         let p = post(
-            &format!("publish_at = 2026-12-01T10:00:00\nchannels = [\"bsky\", \"fb\"]{}", images(4)),
+            &format!(
+                "publish_at = 2026-12-01T10:00:00\nchannels = [\"bsky\", \"fb\"]{}",
+                images(4)
+            ),
             "Hi",
         );
         assert!(run_rule(check, &config(CONFIG), dir.path(), &p).is_empty());
@@ -122,7 +132,10 @@ mod tests {
         std::fs::write(dir.path().join("media/0.png"), vec![0u8; 2_000_001]).unwrap();
         std::fs::write(dir.path().join("media/1.png"), vec![0u8; 2_000_000]).unwrap();
         let p = post(
-            &format!("publish_at = 2026-12-01T10:00:00\nchannels = [\"bsky\", \"fb\"]{}", images(2)),
+            &format!(
+                "publish_at = 2026-12-01T10:00:00\nchannels = [\"bsky\", \"fb\"]{}",
+                images(2)
+            ),
             "Hi",
         );
         let findings = run_rule(check, &config(CONFIG), dir.path(), &p);
@@ -137,13 +150,19 @@ mod tests {
     #[test]
     fn instagram_needs_an_image_or_video() {
         let dir = tempfile::tempdir().unwrap();
-        let p = post("publish_at = 2026-12-01T10:00:00\nchannels = [\"fb\", \"insta\"]", "Hi");
+        let p = post(
+            "publish_at = 2026-12-01T10:00:00\nchannels = [\"fb\", \"insta\"]",
+            "Hi",
+        );
         let findings = run_rule(check, &config(CONFIG), dir.path(), &p);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].code, Code::InstagramNeedsImage);
         assert_eq!((findings[0].line, findings[0].column), (3, 19));
         let p = post(
-            &format!("publish_at = 2026-12-01T10:00:00\nchannels = [\"insta\"]{}", images(1)),
+            &format!(
+                "publish_at = 2026-12-01T10:00:00\nchannels = [\"insta\"]{}",
+                images(1)
+            ),
             "Hi",
         );
         assert!(run_rule(check, &config(CONFIG), dir.path(), &p).is_empty());

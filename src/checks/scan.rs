@@ -114,7 +114,8 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     while let Some((i, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
         let ends = c == '\n'
-            || (".!?".contains(c) && next.is_none_or(|n| n.is_whitespace() || n == '"' || n == '”' || n == ')'));
+            || (".!?".contains(c)
+                && next.is_none_or(|n| n.is_whitespace() || n == '"' || n == '”' || n == ')'));
         if ends {
             let end = if c == '\n' { i } else { i + c.len_utf8() };
             push_trimmed(text, start..end, &mut sentences);

@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::Context;
 use crate::content::Post;
@@ -189,8 +189,13 @@ pub fn validate(ctx: &Context<'_>) -> Vec<Finding> {
         {
             let span = config.spans.key(path).unwrap_or(0..0);
             findings.push(
-                Finding::at(&config.source, span, Code::Parse, format!("`{name}` can't be turned off or down"))
-                    .help(fixed_reason(code)),
+                Finding::at(
+                    &config.source,
+                    span,
+                    Code::Parse,
+                    format!("`{name}` can't be turned off or down"),
+                )
+                .help(fixed_reason(code)),
             );
         }
     }
@@ -224,16 +229,25 @@ pub fn check_allow(post: &Post, _ctx: &Context<'_>) -> Vec<Finding> {
                 let codes = Code::ALL.iter().filter(|c| adjustable(**c)).map(|c| c.as_str());
                 findings.push(match did_you_mean(name, codes) {
                     Some(best) => finding.help(format!("did you mean `{best}`?")),
-                    None => finding.help("use a finding's code, e.g. `long-sentence`, as `herald check` shows it"),
+                    None => {
+                        finding.help("use a finding's code, e.g. `long-sentence`, as `herald check` shows it")
+                    }
                 });
             }
             Some(code) if !adjustable(code) => findings.push(
-                Finding::at(&post.source, post.key_span(&key), Code::Parse, format!("`{name}` can't be allowed"))
-                    .help(fixed_reason(code)),
+                Finding::at(
+                    &post.source,
+                    post.key_span(&key),
+                    Code::Parse,
+                    format!("`{name}` can't be allowed"),
+                )
+                .help(fixed_reason(code)),
             ),
             Some(_) if reason.trim().is_empty() => findings.push(
                 post.finding_at(&key, Code::Parse, format!("allowing `{name}` needs a reason"))
-                    .help("say why this post is a deliberate exception, for the approver and the next reader"),
+                    .help(
+                        "say why this post is a deliberate exception, for the approver and the next reader",
+                    ),
             ),
             Some(_) => {}
         }
@@ -295,11 +309,17 @@ mod tests {
     fn unknown_keys_and_bad_values_are_findings_at_their_place() {
         let text = "[checks]\nreading-ages = \"off\"\nampersand = \"quiet\"\nreading_age = 40\n";
         let (_, findings) = LoadedConfig::from_text(Path::new("herald.toml"), text.to_owned());
-        let got: Vec<_> = findings.iter().map(|f| (f.line, f.code.as_str(), f.help.clone())).collect();
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.line, f.code.as_str(), f.help.clone()))
+            .collect();
         let mut got = got;
         got.sort();
         assert_eq!(got.len(), 3, "{findings:#?}");
-        assert_eq!(got[0], (2, "unknown-key", Some("did you mean `reading-age`?".to_owned())));
+        assert_eq!(
+            got[0],
+            (2, "unknown-key", Some("did you mean `reading-age`?".to_owned()))
+        );
         assert_eq!((got[1].0, got[1].1), (3, "parse"));
         assert_eq!((got[2].0, got[2].1), (4, "parse"));
     }
@@ -326,12 +346,19 @@ mod tests {
             "Hi",
         );
         let findings = run_rule(check_allow, &config(""), Path::new("content"), &p);
-        let got: Vec<_> = findings.iter().map(|f| (f.line, f.code.as_str(), f.message.as_str())).collect();
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.line, f.code.as_str(), f.message.as_str()))
+            .collect();
         assert_eq!(
             got,
             [
                 (8, "parse", "allowing `ampersand` needs a reason"),
-                (6, "unknown-key", "`long-sentense` is not a check herald can allow"),
+                (
+                    6,
+                    "unknown-key",
+                    "`long-sentense` is not a check herald can allow"
+                ),
                 (7, "parse", "`too-long` can't be allowed"),
             ]
         );
@@ -351,13 +378,21 @@ mod tests {
             "publish_at = 2026-12-01T10:00:00\nchannels = []\n[allow]\nlong-sentence = \"a quotation\"",
             "Hi",
         );
-        let findings = [Code::Ampersand, Code::LongSentence, Code::EmojiOveruse, Code::TooLong]
-            .map(|code| p.finding(code, "x"))
-            .to_vec();
+        let findings = [
+            Code::Ampersand,
+            Code::LongSentence,
+            Code::EmojiOveruse,
+            Code::TooLong,
+        ]
+        .map(|code| p.finding(code, "x"))
+        .to_vec();
         let kept: Vec<_> = apply(&p, &ctx, findings).map(|f| (f.code, f.severity)).collect();
         assert_eq!(
             kept,
-            [(Code::EmojiOveruse, Severity::Error), (Code::TooLong, Severity::Error)]
+            [
+                (Code::EmojiOveruse, Severity::Error),
+                (Code::TooLong, Severity::Error)
+            ]
         );
     }
 }

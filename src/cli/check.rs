@@ -4,8 +4,8 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use super::{Cli, ExitStatus, print, use_color};
-use crate::checks::links::{self, OnlineOptions};
 use crate::checks::Context;
+use crate::checks::links::{self, OnlineOptions};
 use crate::project::Project;
 
 /// Output format.

@@ -55,7 +55,11 @@ pub struct ChannelPreview {
 
 /// Renders a post for each of its channels.
 pub fn preview(project: &Project, post: &Post) -> PostPreview {
-    let campaign = post.spec.campaign.as_deref().and_then(|id| project.calendar.campaign(id));
+    let campaign = post
+        .spec
+        .campaign
+        .as_deref()
+        .and_then(|id| project.calendar.campaign(id));
     let channels = post
         .spec
         .channels
@@ -145,7 +149,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Loads the project and shows each post in FILE.
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     if !args.file.is_file() {
-        anyhow::bail!("{} is not a file: give a post (content/posts/…/*.md) or campaign file", display_path(&args.file));
+        anyhow::bail!(
+            "{} is not a file: give a post (content/posts/…/*.md) or campaign file",
+            display_path(&args.file)
+        );
     }
     let project = Project::load(&cli.config, cli.content.as_deref())?;
     let posts: Vec<&Post> = project

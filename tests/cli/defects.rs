@@ -32,35 +32,75 @@ fn every_seeded_defect_is_found_at_its_place_and_nothing_else() {
     // allowed long sentence (allowed.md) is not reported; its misspelt allow entry is.
     let expected = [
         ("hashtag-camelcase", "error", "content/campaigns/flu.toml", 4, 13),
-        ("captions-missing", "error", "content/media/clinic-tour-bad.vtt", 6, 1),
+        (
+            "captions-missing",
+            "error",
+            "content/media/clinic-tour-bad.vtt",
+            6,
+            1,
+        ),
         ("unknown-key", "error", "content/posts/allowed.md", 9, 1),
         ("alt-filename", "error", "content/posts/alt-filename.md", 9, 7),
         ("alt-missing", "error", "content/posts/alt-missing.md", 8, 8),
         ("alt-prefix", "error", "content/posts/alt-prefix.md", 9, 7),
-        ("alt-repeats-text", "warning", "content/posts/alt-repeats-text.md", 9, 7),
+        (
+            "alt-repeats-text",
+            "warning",
+            "content/posts/alt-repeats-text.md",
+            9,
+            7,
+        ),
         ("alt-too-long", "error", "content/posts/alt-too-long.md", 9, 7),
         ("alt-too-short", "warning", "content/posts/alt-too-short.md", 9, 7),
         ("ampersand", "warning", "content/posts/ampersand.md", 8, 5),
         ("too-long", "error", "content/posts/bluesky-image-size.md", 8, 8),
-        ("captions-missing", "error", "content/posts/captions-missing.md", 8, 8),
+        (
+            "captions-missing",
+            "error",
+            "content/posts/captions-missing.md",
+            8,
+            8,
+        ),
         ("emoji-overuse", "error", "content/posts/emoji-overuse.md", 8, 21),
         ("fancy-text", "error", "content/posts/fancy-text.md", 8, 1),
         ("hashtag-camelcase", "error", "content/posts/hashtag.md", 9, 44),
-        ("instagram-needs-image", "error", "content/posts/instagram-needs-image.md", 3, 13),
+        (
+            "instagram-needs-image",
+            "error",
+            "content/posts/instagram-needs-image.md",
+            3,
+            13,
+        ),
         ("link-invalid", "error", "content/posts/link-invalid.md", 4, 8),
-        ("long-sentence", "warning", "content/posts/long-sentence.md", 8, 21),
+        (
+            "long-sentence",
+            "warning",
+            "content/posts/long-sentence.md",
+            8,
+            21,
+        ),
         ("media-missing", "error", "content/posts/not-an-image.md", 8, 8),
         ("personal-data", "error", "content/posts/personal-data.md", 8, 12),
         ("reading-age", "warning", "content/posts/reading-age.md", 8, 1),
         ("too-long", "error", "content/posts/too-long.md", 8, 1),
-        ("too-many-images", "error", "content/posts/too-many-images.md", 20, 8),
+        (
+            "too-many-images",
+            "error",
+            "content/posts/too-many-images.md",
+            20,
+            8,
+        ),
     ];
     assert_eq!(got, expected);
 }
 
 #[test]
 fn findings_say_what_to_do() {
-    let output = herald().current_dir(fixture("defects")).arg("check").output().unwrap();
+    let output = herald()
+        .current_dir(fixture("defects"))
+        .arg("check")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     for expected in [
         "help: write it in CamelCase: `#MentalHealthWeek` (if it is one word, add it to content/words.txt)",
@@ -82,7 +122,9 @@ fn preview_shows_each_channel_with_its_count() {
         .args(["preview", "content/posts/too-long.md"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("\nx  285/280 (over by 5)\n    We are open. We are open."))
+        .stdout(predicate::str::contains(
+            "\nx  285/280 (over by 5)\n    We are open. We are open.",
+        ))
         .stdout(predicate::str::contains("\nmastodon  285/500\n"));
     herald()
         .current_dir(fixture("defects"))
