@@ -267,7 +267,7 @@ fn describe(name: &str, what: &str) -> String {
         ("channels", _) => "the channels".to_owned(),
         ("publish_at", _) => "the publishing time".to_owned(),
         ("schedule", _) => "the schedule".to_owned(),
-        ("allow", _) => "the allowed exceptions".to_owned(),
+        ("allow", _) => "the [allow] table".to_owned(),
         _ => {
             if let Some(n) = numbered("image") {
                 match (detail, what) {
@@ -367,6 +367,28 @@ mod tests {
                 changed: vec!["the publishing time".to_owned(), "image 1's file".to_owned()]
             }
         );
+    }
+
+    #[test]
+    fn allowed_exceptions_are_approved_with_the_post() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = parts(&post(FRONT, "Hello"), dir.path()).unwrap();
+        let allowing = |reason: &str| {
+            parts(
+                &post(
+                    &format!("{FRONT}\n[allow]\nlong-sentence = \"{reason}\""),
+                    "Hello",
+                ),
+                dir.path(),
+            )
+            .unwrap()
+        };
+        assert_ne!(plain.hash(), allowing("a quotation").hash());
+        assert_ne!(allowing("a quotation").hash(), allowing("another reason").hash());
+        assert!(!plain.fingerprints().contains("allow:"));
+        assert!(allowing("a quotation").fingerprints().contains(" allow:"));
+        assert_eq!(describe("allow", "added"), "the [allow] table was added");
+        assert_eq!(describe("allow", "changed"), "the [allow] table");
     }
 
     #[test]

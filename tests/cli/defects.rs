@@ -169,3 +169,60 @@ fn preview_of_something_that_is_not_a_post() {
         .assert()
         .code(2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn online_check_reports_links_that_do_not_answer() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("herald.toml"),
+        "[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"outbox\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("content/posts")).unwrap();
+    let gone = format!("{}/gone", server.uri());
+    std::fs::write(
+        dir.path().join("content/posts/p.md"),
+        format!("+++\npublish_at = 2027-02-02T10:00:00\nchannels = [\"outbox\"]\nlink = \"{gone}\"\n+++\nRead more.\n"),
+    )
+    .unwrap();
+    let path = dir.path().to_owned();
+    let run = move |online: bool| {
+        let mut cmd = herald();
+        cmd.current_dir(&path).args(["check", "--format", "json"]);
+        if online {
+            cmd.arg("--online");
+        }
+        let output = cmd.output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "link-invalid")
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (offline, online) = tokio::task::spawn_blocking(move || (run(false), run(true)))
+        .await
+        .unwrap();
+    assert_eq!(offline, [format!("`{gone}` is not secure (http://)")]);
+    assert_eq!(
+        online,
+        [
+            format!("`{gone}` answered 404"),
+            format!("`{gone}` is not secure (http://)")
+        ]
+    );
+}
