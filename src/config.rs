@@ -52,6 +52,9 @@ pub struct Config {
     /// How the daemon publishes.
     #[serde(default)]
     pub publish: PublishConfig,
+    /// How the checks are tuned: severities, reading age, official contacts.
+    #[serde(default)]
+    pub checks: crate::checks::ChecksConfig,
 }
 
 fn default_timezone() -> String {

@@ -149,6 +149,16 @@ pub fn parts(post: &Post, content_dir: &Path) -> Result<Parts, MediaError> {
             digest: captions,
         });
     }
+    // Deliberate exceptions to checks are approved too. The part exists only when there are
+    // some, so posts without exceptions keep the hashes they were approved with.
+    if !post.allow.is_empty() {
+        let allow: Vec<String> = post
+            .allow
+            .iter()
+            .map(|(code, reason)| format!("{code}\n{reason}"))
+            .collect();
+        parts.push(part("allow", allow.join("\n\0").as_bytes()));
+    }
     Ok(Parts(parts))
 }
 
@@ -257,6 +267,7 @@ fn describe(name: &str, what: &str) -> String {
         ("channels", _) => "the channels".to_owned(),
         ("publish_at", _) => "the publishing time".to_owned(),
         ("schedule", _) => "the schedule".to_owned(),
+        ("allow", _) => "the [allow] table".to_owned(),
         _ => {
             if let Some(n) = numbered("image") {
                 match (detail, what) {
@@ -356,6 +367,28 @@ mod tests {
                 changed: vec!["the publishing time".to_owned(), "image 1's file".to_owned()]
             }
         );
+    }
+
+    #[test]
+    fn allowed_exceptions_are_approved_with_the_post() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = parts(&post(FRONT, "Hello"), dir.path()).unwrap();
+        let allowing = |reason: &str| {
+            parts(
+                &post(
+                    &format!("{FRONT}\n[allow]\nlong-sentence = \"{reason}\""),
+                    "Hello",
+                ),
+                dir.path(),
+            )
+            .unwrap()
+        };
+        assert_ne!(plain.hash(), allowing("a quotation").hash());
+        assert_ne!(allowing("a quotation").hash(), allowing("another reason").hash());
+        assert!(!plain.fingerprints().contains("allow:"));
+        assert!(allowing("a quotation").fingerprints().contains(" allow:"));
+        assert_eq!(describe("allow", "added"), "the [allow] table was added");
+        assert_eq!(describe("allow", "changed"), "the [allow] table");
     }
 
     #[test]

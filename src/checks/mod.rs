@@ -3,15 +3,27 @@
 //! A rule looks at one [`Post`] in its [`Context`] and returns findings; it never stops the run.
 //! Rules are listed in [`RULES`].
 
+mod alt;
 mod approval;
+pub mod captions;
 mod channels;
-mod media;
+pub mod hashtags;
+mod length;
+pub mod links;
+pub mod media;
+mod personal;
+mod platform;
 mod recurring;
+pub(crate) mod scan;
 mod schedule;
+mod settings;
+pub mod text;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::LoadedConfig;
+pub use settings::{ChecksConfig, DEFAULT_READING_AGE, Level, adjustable};
+
+use crate::config::{LoadedConfig, Platform};
 use crate::content::{Calendar, Post};
 use crate::diag::{Finding, Report};
 
@@ -36,15 +48,62 @@ pub const RULES: &[Rule] = &[
     recurring::check,
     media::check,
     approval::check,
+    length::check,
+    hashtags::check,
+    alt::check,
+    captions::check,
+    platform::check,
+    text::check,
+    personal::check,
+    links::check,
+    settings::check_allow,
 ];
+
+/// The post's channels that name accounts in herald.toml, with their platforms (unknown channels
+/// are `unknown-channel`'s to report).
+pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platform)> {
+    post.spec
+        .channels
+        .iter()
+        .filter_map(|name| ctx.config.account(name).map(|a| (name.clone(), a.platform)))
+        .collect()
+}
 
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
-    for post in &ctx.calendar.posts {
-        for rule in RULES {
-            report.extend(rule(post, ctx));
-        }
+    report.extend(settings::validate(ctx));
+    // Posts are independent: check them on every core, in chunks, keeping the calendar's order.
+    let posts = &ctx.calendar.posts;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let chunk = posts.len().div_ceil(threads).max(64);
+    let check_posts = |posts: &[Post]| -> Vec<Finding> {
+        posts
+            .iter()
+            .flat_map(|post| {
+                let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
+                settings::apply(post, ctx, findings).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    if posts.len() <= chunk {
+        report.extend(check_posts(posts));
+        return;
     }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = posts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || check_posts(part)))
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(findings) => report.extend(findings),
+                // A rule that panics is a bug: let it show as it would without threads.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -55,6 +114,31 @@ pub(crate) mod testing {
 
     use super::*;
     use crate::diag::SourceFile;
+
+    /// herald.toml accounts with everything each platform requires, for rule tests that only
+    /// care about names and platforms.
+    pub fn accounts(list: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        for (name, platform) in list {
+            out.push_str(&format!(
+                "[[accounts]]\nname = \"{name}\"\nplatform = \"{platform}\"\n"
+            ));
+            let extra = match *platform {
+                "outbox" => format!("path = \"outbox-{name}\"\n"),
+                "mastodon" => "base_url = \"https://mastodon.example\"\ntoken_env = \"T\"\n".to_owned(),
+                "bluesky" => "handle = \"example.bsky.social\"\ntoken_env = \"T\"\n".to_owned(),
+                "facebook" => "page_id = \"1\"\ntoken_env = \"T\"\n".to_owned(),
+                "instagram" => {
+                    "ig_user_id = \"1\"\nmedia_url = \"https://media.example/\"\ntoken_env = \"T\"\n"
+                        .to_owned()
+                }
+                "linkedin" => "author_urn = \"urn:li:organization:1\"\ntoken_env = \"T\"\n".to_owned(),
+                _ => "token_env = \"T\"\n".to_owned(),
+            };
+            out.push_str(&extra);
+        }
+        out
+    }
 
     /// A config from text.
     pub fn config(text: &str) -> LoadedConfig {
@@ -77,9 +161,14 @@ pub(crate) mod testing {
             dir: dir.to_owned(),
             ..Calendar::default()
         };
+        run_rule_in(rule, config, &calendar, post)
+    }
+
+    /// Runs one rule on a post in a calendar.
+    pub fn run_rule_in(rule: Rule, config: &LoadedConfig, calendar: &Calendar, post: &Post) -> Vec<Finding> {
         let ctx = Context {
             config,
-            calendar: &calendar,
+            calendar,
             now: Utc::now(),
         };
         rule(post, &ctx)

@@ -1,6 +1,10 @@
 //! `herald check`.
 
+use anyhow::Context as _;
+
 use super::{Cli, ExitStatus, print, use_color};
+use crate::checks::Context;
+use crate::checks::links::{self, OnlineOptions};
 use crate::project::Project;
 
 /// Output format.
@@ -25,6 +29,9 @@ pub struct Args {
     /// RFC 3339 or a wall time in the configured zone.
     #[arg(long, value_name = "INSTANT")]
     pub at: Option<String>,
+    /// Also check that every link answers (HEAD, then GET; needs the network).
+    #[arg(long)]
+    pub online: bool,
 }
 
 /// Loads everything, runs every check, prints every finding.
@@ -32,6 +39,18 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     let mut project = Project::load(&cli.config, cli.content.as_deref())?;
     let now = super::hours::instant_arg(project.config.zone(), args.at.as_deref())?;
     project.check(now);
+    if args.online {
+        let ctx = Context {
+            config: &project.config,
+            calendar: &project.calendar,
+            now,
+        };
+        let runtime = tokio::runtime::Runtime::new().context("can't start the link checker")?;
+        let findings = runtime
+            .block_on(links::check_online(&ctx, &OnlineOptions::default()))
+            .context("can't check links")?;
+        project.report.extend(findings);
+    }
     let report = &mut project.report;
     let summary = report.summary();
     match args.format {

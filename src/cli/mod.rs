@@ -7,6 +7,7 @@ mod check;
 mod holidays;
 mod hours;
 mod init;
+mod preview;
 mod run;
 mod status;
 
@@ -74,6 +75,8 @@ pub enum Command {
     Run(run::Args),
     /// Show what was published, what is pending, and what failed, was missed or is unknown.
     Status(status::Args),
+    /// Show a post as each of its channels will publish it, with its length as the platform counts it.
+    Preview(preview::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -103,6 +106,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Holidays(args) => holidays::run(&cli, args),
         Command::Run(args) => run::run(&cli, args),
         Command::Status(args) => status::run(&cli, args),
+        Command::Preview(args) => preview::run(&cli, args),
     };
     match result {
         Ok(status) => status,

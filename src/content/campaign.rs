@@ -70,6 +70,9 @@ pub struct RecurringFile {
     /// The approved parts' fingerprints.
     #[serde(default)]
     pub approved_parts: Option<String>,
+    /// Deliberate exceptions to advisory checks: a finding's code and the reason for it.
+    #[serde(default)]
+    pub allow: std::collections::BTreeMap<String, String>,
 }
 
 fn campaign_kind() -> Kind {
@@ -184,6 +187,7 @@ impl Campaign {
                     approved_hash: entry.approved_hash,
                     approved_parts: entry.approved_parts,
                 },
+                allow: entry.allow,
             });
         }
         let campaign = Campaign {

@@ -1,5 +1,6 @@
 //! Posts: one file each (`content/posts/**/*.md`), or a campaign's recurring entries.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
@@ -213,6 +214,9 @@ pub struct PostFile {
     /// Videos.
     #[serde(default)]
     pub videos: Vec<Video>,
+    /// Deliberate exceptions to advisory checks: a finding's code and the reason for it.
+    #[serde(default)]
+    pub allow: BTreeMap<String, String>,
 }
 
 /// What a publication is, wherever it was written.
@@ -300,6 +304,8 @@ pub struct Post {
     pub text_map: TextMap,
     /// What it is.
     pub spec: PostSpec,
+    /// Deliberate exceptions to advisory checks: code → reason (`[allow]`).
+    pub allow: BTreeMap<String, String>,
 }
 
 impl Post {
@@ -334,6 +340,7 @@ impl Post {
                 approved_hash: front.approved_hash,
                 approved_parts: front.approved_parts,
             },
+            allow: front.allow,
             source,
         };
         (Some(post), loaded.findings)

@@ -3,6 +3,7 @@
 
 mod approve;
 mod check;
+mod defects;
 mod holidays;
 mod hours;
 mod init;
