@@ -10,7 +10,7 @@
 //! - any other write that timed out, or got a 500/502/504 (the gateway may have passed it on),
 //!   has an unknown outcome: the publisher reconciles instead of resending.
 
-use std::sync::{Mutex, Once};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -66,15 +66,6 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Installs rustls' ring provider once (reqwest is built without a default provider). Another
-/// part of the program having installed one already is fine.
-pub fn ensure_crypto_provider() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 /// One adapter's HTTP client.
 #[derive(Debug)]
 pub struct Http {
@@ -89,9 +80,7 @@ pub struct Http {
 impl Http {
     /// A client for one account on `platform`.
     pub fn new(platform: Platform) -> Result<Http, ChannelError> {
-        ensure_crypto_provider();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
+        let client = crate::http::client()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()

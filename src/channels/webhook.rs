@@ -108,12 +108,9 @@ struct PublicationBody<'a> {
     publication: &'a Publication,
 }
 
-/// The HTTP client for one adapter. reqwest is built without a default TLS provider, so ring is
-/// installed first (once per process; a second install is refused, which is fine).
+/// The HTTP client for one webhook, waiting at most `timeout` for an answer.
 pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ChannelError> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
+    crate::http::client()
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
         .build()

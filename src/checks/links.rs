@@ -145,10 +145,7 @@ pub enum Unreachable {
 
 /// Builds the HTTP client for link checks.
 pub fn client(options: &OnlineOptions) -> Result<reqwest::Client, reqwest::Error> {
-    // reqwest is built without a default TLS provider; install ring's once per process. A second
-    // install fails harmlessly when one is already there.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    crate::http::client()
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .redirect(reqwest::redirect::Policy::limited(10))

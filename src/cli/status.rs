@@ -50,8 +50,7 @@ fn status_url(listen: &str) -> Option<String> {
 }
 
 async fn ask_daemon(url: &str) -> Option<StatusReport> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
+    let client = crate::http::client()
         .timeout(Duration::from_secs(5))
         .build()
         .ok()?;
