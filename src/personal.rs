@@ -14,7 +14,8 @@ use regex::Regex;
 use crate::checks::scan::{Markup, inside};
 
 /// What kind of personal data was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// A UK phone number.
     Phone,
