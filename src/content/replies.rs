@@ -58,7 +58,8 @@ pub const DEFAULT_OPEN: &str =
     "Thanks for your message. This is an automatic reply: we aim to reply within 48 hours.";
 
 /// The advice to someone who shared personal details in public, when the team's file has none.
-pub const DEFAULT_PERSONAL: &str = "Please don't share personal details, such as phone numbers, email or home addresses, or NHS numbers, in public posts. You may want to delete your post.";
+pub const DEFAULT_PERSONAL: &str =
+    "Please don't share personal details, like phone or NHS numbers, in public posts.";
 
 impl ReplyTemplate {
     /// The acknowledgement during office hours.

@@ -82,6 +82,15 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 static AUTOMATIC: LazyLock<Vec<Phrase>> =
     LazyLock::new(|| AUTOMATIC_WORDING.iter().filter_map(|p| Phrase::new(p)).collect());
 
+/// A house rule a message breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbuseMatch {
+    /// Which rule.
+    pub category: Abuse,
+    /// The word or phrase found, as listed.
+    pub word: String,
+}
+
 /// A contact route that fits a message, with the keywords that chose it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RouteMatch {
@@ -97,7 +106,7 @@ pub struct Classification {
     /// Crisis keywords found, as written in replies.toml.
     pub crisis: Vec<String>,
     /// The first house rule broken, with the word or phrase (as listed).
-    pub abuse: Option<(Abuse, String)>,
+    pub abuse: Option<AbuseMatch>,
     /// Why it looks like an automatic reply.
     pub automatic: Option<String>,
     /// The kinds of personal details in it (phone, email, NHS number, address), each once.
@@ -133,7 +142,10 @@ pub fn classify(text: &str, replies: &Replies) -> Classification {
     let abuse = RULES
         .iter()
         .find(|r| r.phrase.find(&text_words).is_some())
-        .map(|r| (r.category, r.phrase.written.clone()));
+        .map(|r| AbuseMatch {
+            category: r.category,
+            word: r.phrase.written.clone(),
+        });
     let mut personal = Vec::new();
     for f in personal::find_all(&folded) {
         if !personal.contains(&f.kind) {
@@ -253,7 +265,7 @@ mod tests {
 
     #[test]
     fn house_rules_catch_swearing_threats_and_hate_without_the_scunthorpe_problem() {
-        let abuse = |t: &str| classify(t, &defaults()).abuse.map(|(a, w)| (a, w));
+        let abuse = |t: &str| classify(t, &defaults()).abuse.map(|a| (a.category, a.word));
         assert_eq!(
             abuse("You're all f*cking useless, FUCKING useless"),
             Some((Abuse::Swearing, "fucking".into()))

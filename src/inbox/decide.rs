@@ -368,15 +368,16 @@ pub fn decide(f: &Facts<'_>) -> Decision {
             personal_advice: false,
         };
     }
-    if let Some((category, word)) = &f.class.abuse {
+    if let Some(abuse) = &f.class.abuse {
         return Decision {
             action: Action::Flag,
             for_team: true,
             ..skip(
                 Rule::Abusive,
                 format!(
-                    "it breaks the house rules ({}: \"{word}\"): no reply; flagged for the team",
-                    category.as_str()
+                    "it breaks the house rules ({}: \"{}\"): no reply; flagged for the team",
+                    abuse.category.as_str(),
+                    abuse.word
                 ),
             )
         };

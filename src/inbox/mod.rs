@@ -8,6 +8,11 @@
 //! - [`report`]: what `herald status` shows about replies and skips.
 
 pub mod classify;
+pub mod component;
 pub mod compose;
 pub mod decide;
+pub mod report;
 pub mod words;
+
+pub use component::Inbox;
+pub use report::InboxReport;
