@@ -611,9 +611,41 @@ impl Component for Inbox {
             .collect();
         tracing::info!(accounts = ?accounts.keys().collect::<Vec<_>>(), every_seconds = self.interval.num_seconds(), "inbox: reading");
         let mut errors = 0u32;
+        let mut paused_for: Option<u64> = None;
         loop {
             handle.beat(self.name());
             identities.verify(&handle).await;
+            // A replies.toml that doesn't load would leave herald with its built-in example
+            // texts (another organisation's contacts): answer nobody until it is fixed.
+            let snapshot = handle.content();
+            let broken =
+                !snapshot.calendar.replies_from_file && snapshot.calendar.dir.join("replies.toml").exists();
+            if broken {
+                if paused_for != Some(snapshot.version) {
+                    tracing::error!(
+                        "inbox: content/replies.toml doesn't load (see `herald check`): not reading or answering messages until it does"
+                    );
+                    paused_for = Some(snapshot.version);
+                }
+                let wait = handle.now() + self.interval;
+                if handle
+                    .wait(
+                        Some(wait),
+                        Signal {
+                            content: true,
+                            ..Signal::default()
+                        },
+                    )
+                    .await
+                    == Wake::Stop
+                {
+                    return Ok(());
+                }
+                continue;
+            }
+            if paused_for.take().is_some() {
+                tracing::info!("inbox: content/replies.toml loads again: reading and answering");
+            }
             for account in accounts.values_mut() {
                 if handle.is_stopping() || handle.now() < account.next_poll {
                     continue;
