@@ -114,6 +114,7 @@ pub struct Composed {
     /// Whether it advises against sharing personal details.
     pub personal: bool,
     /// Its length against the platform's limits (counting the adapter's prefix).
+    #[serde(rename = "length")]
     pub measures: Vec<Measure>,
 }
 
