@@ -759,3 +759,165 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod restart_tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::channels::outbox::Outbox;
+    use crate::channels::{Author, MessageKind};
+    use crate::clock::{SharedClock, SimulatedClock};
+    use crate::daemon::{Settings, Snapshot};
+    use crate::store::ReplyState;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn message(id: &str, sent_at: DateTime<Utc>) -> InboundMessage {
+        InboundMessage {
+            id: id.into(),
+            kind: MessageKind::Mention,
+            author: Author {
+                id: format!("u-{id}"),
+                handle: format!("@{id}"),
+                is_bot: false,
+            },
+            text: "Can I get a GP appointment?".into(),
+            sent_at,
+            conversation: None,
+            visibility: Some("public".into()),
+        }
+    }
+
+    async fn record(handle: &Handle, id: &str, purpose: &str, now: DateTime<Utc>) -> String {
+        let m = message(id, now);
+        let key = reply_key("outbox", id);
+        let record = MessageRecord {
+            account: "outbox".into(),
+            message_id: id.into(),
+            platform: "outbox".into(),
+            kind: "mention".into(),
+            author_id: m.author.id.clone(),
+            author_handle: m.author.handle.clone(),
+            sent_at: now,
+            seen_at: now,
+            excerpt: excerpt(&m.text),
+            text_hash: text_hash(&m.text),
+            action: "reply".into(),
+            rule: purpose.into(),
+            reason: "test".into(),
+            routes: "medical".into(),
+            details: String::new(),
+            for_team: false,
+            alert: false,
+            alerted_at: None,
+            reply_key: Some(key.clone()),
+        };
+        let reply = NewReply {
+            key: key.clone(),
+            purpose: purpose.into(),
+            period: Some("2026-12-07T09:00:00Z".into()),
+            once_key: Some(format!("outbox|{}|2026-12-07T09:00:00Z", m.author.id)),
+            routes: "medical".into(),
+            personal: false,
+            message: addressing(&m),
+        };
+        handle
+            .store()
+            .record_message(&record, Some(&reply), now)
+            .await
+            .unwrap();
+        key
+    }
+
+    #[tokio::test]
+    async fn after_a_restart_planned_replies_go_once_interrupted_ones_never_and_stale_ones_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _db) = crate::store::testing::sqlite().await;
+        let (config, findings) = LoadedConfig::from_text(
+            &dir.path().join("herald.toml"),
+            "[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"outbox\"\n[inbox]\npoll_seconds = 1\n"
+                .to_owned(),
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        let config = Arc::new(config);
+        let saturday = utc("2026-12-05T10:00:00Z");
+        let clock: SharedClock = Arc::new(SimulatedClock::new(saturday, 1.0));
+        let outbox = Arc::new(Outbox::new("outbox", dir.path().join("outbox")));
+        let mut channels: BTreeMap<String, Arc<dyn Channel>> = BTreeMap::new();
+        channels.insert("outbox".into(), outbox);
+        let settings = Settings {
+            grace: Duration::minutes(15),
+            request_timeout: StdDuration::from_secs(5),
+            owner: "new".into(),
+            listen: "127.0.0.1:0".into(),
+            started_at: saturday,
+        };
+        let snapshot = Snapshot::load(Arc::clone(&config), &dir.path().join("content"), 1);
+        let handle = Handle::new(clock, store, channels, Vec::new(), settings, snapshot);
+
+        // What a process killed mid-way left: one reply decided but not sent, one being sent,
+        // and an acknowledgement from office hours that are over.
+        let planned = record(&handle, "m1", "closed", saturday).await;
+        let interrupted = record(&handle, "m2", "closed", saturday).await;
+        handle
+            .store()
+            .claim_reply(&interrupted, "old", "Thanks", saturday)
+            .await
+            .unwrap()
+            .unwrap();
+        let stale = record(&handle, "m3", "acknowledge", saturday).await;
+        // And a message waiting in the outbox's inbox folder.
+        std::fs::create_dir_all(dir.path().join("outbox/inbox")).unwrap();
+        std::fs::write(
+            dir.path().join("outbox/inbox/001.json"),
+            serde_json::to_vec(&message("m4", saturday + Duration::seconds(1))).unwrap(),
+        )
+        .unwrap();
+
+        let inbox = Inbox::new(&config);
+        let running = tokio::spawn(Box::new(inbox).run(handle.clone()));
+        let state = |key: String| {
+            let handle = handle.clone();
+            async move { handle.store().reply(&key).await.unwrap().map(|r| r.state) }
+        };
+        let deadline = std::time::Instant::now() + StdDuration::from_secs(20);
+        loop {
+            let done = state(planned.clone()).await == Some(ReplyState::Sent)
+                && state(reply_key("outbox", "m4")).await == Some(ReplyState::Sent)
+                && state(stale.clone()).await == Some(ReplyState::Dropped);
+            if done {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "not done in time");
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        // A few more passes send nothing else.
+        tokio::time::sleep(StdDuration::from_millis(2500)).await;
+        handle.shutdown();
+        running.await.unwrap().unwrap();
+
+        assert_eq!(state(interrupted.clone()).await, Some(ReplyState::Unknown));
+        let sent: Vec<serde_json::Value> = std::fs::read_dir(dir.path().join("outbox/replies"))
+            .unwrap()
+            .flatten()
+            .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+            .collect();
+        let mut keys: Vec<&str> = sent.iter().map(|r| r["key"].as_str().unwrap()).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["reply:outbox:m1", "reply:outbox:m4"]);
+        for reply in &sent {
+            let text = reply["text"].as_str().unwrap();
+            assert!(text.contains("away until 09:00 on Monday 7 December 2026"), "{text}");
+            assert!(text.contains("Contact your GP practice"), "{text}");
+        }
+        let dropped = handle.store().reply(&stale).await.unwrap().unwrap();
+        assert_eq!(dropped.reason.as_deref(), Some("office hours ended before it could be sent"));
+        // The cursor was stored after the message it covers.
+        let (cursor, first) = handle.store().inbox_position("outbox").await.unwrap().unwrap();
+        assert_eq!((cursor.as_deref(), first), (Some("001.json"), saturday));
+    }
+}
