@@ -247,15 +247,18 @@ fn addressing(message: &InboundMessage) -> String {
 impl Inbox {
     /// Reads one page after another from an account's inbox and handles each message. Returns
     /// whether anything failed (to back off).
-    async fn poll(&self, handle: &Handle, account: &Account, identities: &Identities) -> Result<(), String> {
+    async fn poll(
+        &self,
+        handle: &Handle,
+        account: &Account,
+        identities: &Identities,
+    ) -> Result<(), (String, Option<StdDuration>)> {
+        let plain = |e: StoreError| (e.to_string(), None);
         let Some(channel) = handle.channels().get(&account.name).cloned() else {
-            return Err(format!("no channel for `{}`", account.name));
+            return Err((format!("no channel for `{}`", account.name), None));
         };
         let store = handle.store();
-        let position = store
-            .inbox_position(&account.name)
-            .await
-            .map_err(|e| e.to_string())?;
+        let position = store.inbox_position(&account.name).await.map_err(plain)?;
         let (mut cursor, first_read_at) = match position {
             Some((cursor, first)) => (cursor, first),
             None => (None, handle.settings().started_at.min(handle.now())),
@@ -264,8 +267,14 @@ impl Inbox {
             let limit = handle.settings().request_timeout + StdDuration::from_secs(10);
             let page = match tokio::time::timeout(limit, channel.read_inbox(cursor.as_deref())).await {
                 Ok(Ok(page)) => page,
-                Ok(Err(e)) => return Err(e.to_string()),
-                Err(_) => return Err(format!("no answer within {}s", limit.as_secs())),
+                Ok(Err(e)) => {
+                    let after = match &e {
+                        ChannelError::Retryable { after, .. } => *after,
+                        _ => None,
+                    };
+                    return Err((e.to_string(), after));
+                }
+                Err(_) => return Err((format!("no answer within {}s", limit.as_secs()), None)),
             };
             for message in &page.messages {
                 self.handle_message(
@@ -277,7 +286,7 @@ impl Inbox {
                     identities,
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(plain)?;
             }
             let advanced = page.cursor.is_some() && page.cursor != cursor;
             // Recorded after the messages it covers: a stop before this re-reads them, and
@@ -285,7 +294,7 @@ impl Inbox {
             store
                 .set_inbox_position(&account.name, page.cursor.as_deref(), first_read_at, handle.now())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(plain)?;
             if !advanced || page.messages.is_empty() {
                 break;
             }
@@ -655,10 +664,16 @@ impl Component for Inbox {
                         account.failures = 0;
                         account.next_poll = handle.now() + self.interval;
                     }
-                    Err(e) => {
+                    Err((e, after)) => {
                         account.failures += 1;
                         let factor = 1i32 << account.failures.min(5);
-                        let wait = (self.interval * factor).min(Duration::minutes(15).max(self.interval));
+                        let ours = (self.interval * factor).min(Duration::minutes(15).max(self.interval));
+                        // The platform's Retry-After (or rate-limit reset) is real time.
+                        let theirs = after
+                            .map(|a| a.mul_f64(handle.clock().speed().max(1.0)))
+                            .and_then(|a| Duration::from_std(a).ok())
+                            .unwrap_or_else(Duration::zero);
+                        let wait = ours.max(theirs);
                         tracing::warn!(account = %account.name, error = %e, retry_in_seconds = wait.num_seconds(), "inbox: can't read the inbox");
                         account.next_poll = handle.now() + wait;
                     }
@@ -911,11 +926,17 @@ mod restart_tests {
         assert_eq!(keys, ["reply:outbox:m1", "reply:outbox:m4"]);
         for reply in &sent {
             let text = reply["text"].as_str().unwrap();
-            assert!(text.contains("away until 09:00 on Monday 7 December 2026"), "{text}");
+            assert!(
+                text.contains("away until 09:00 on Monday 7 December 2026"),
+                "{text}"
+            );
             assert!(text.contains("Contact your GP practice"), "{text}");
         }
         let dropped = handle.store().reply(&stale).await.unwrap().unwrap();
-        assert_eq!(dropped.reason.as_deref(), Some("office hours ended before it could be sent"));
+        assert_eq!(
+            dropped.reason.as_deref(),
+            Some("office hours ended before it could be sent")
+        );
         // The cursor was stored after the message it covers.
         let (cursor, first) = handle.store().inbox_position("outbox").await.unwrap().unwrap();
         assert_eq!((cursor.as_deref(), first), (Some("001.json"), saturday));
