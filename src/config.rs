@@ -55,6 +55,9 @@ pub struct Config {
     /// How the checks are tuned: severities, reading age, official contacts.
     #[serde(default)]
     pub checks: crate::checks::ChecksConfig,
+    /// How the daemon reads and answers messages from the public.
+    #[serde(default)]
+    pub inbox: InboxConfig,
 }
 
 fn default_timezone() -> String {
@@ -149,6 +152,12 @@ impl Platform {
     /// The platform with this name.
     pub fn from_name(name: &str) -> Option<Platform> {
         Platform::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Whether herald can read messages on it and answer them (LinkedIn's API has no inbox for
+    /// pages; a webhook only sends).
+    pub fn has_inbox(self) -> bool {
+        !matches!(self, Platform::Linkedin | Platform::Webhook)
     }
 }
 
@@ -337,6 +346,73 @@ impl Default for PublishConfig {
     }
 }
 
+/// How the daemon reads and answers messages from the public (`[inbox]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct InboxConfig {
+    /// The accounts whose messages herald reads and answers. Default: every account on a
+    /// platform with an inbox (all but `linkedin` and `webhook`); `[]` turns the inbox off.
+    #[serde(default)]
+    pub accounts: Option<Vec<String>>,
+    /// How often each inbox is read, in seconds.
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: u32,
+    /// At most one automatic reply to a sender in this many days (RFC 3834 recommends 7), on top
+    /// of one per closed period; 0 keeps only the once-per-closed-period rule.
+    #[serde(default = "default_once_per_sender_days")]
+    pub once_per_sender_days: u32,
+    /// During office hours, acknowledge messages with `[reply] open` from replies.toml ("we aim
+    /// to reply within 48 hours"); by default nothing is sent and the message is listed for the
+    /// team.
+    #[serde(default)]
+    pub acknowledge_when_open: bool,
+    /// Messages older than this many hours get no automatic reply (they are listed for the team).
+    #[serde(default = "default_max_age_hours")]
+    pub max_age_hours: u32,
+    /// A sender's message whose text they have already sent this many times in a day is spam.
+    #[serde(default = "default_spam_repeats")]
+    pub spam_repeats: u32,
+    /// Handles of the team's other accounts (colleagues' team accounts, partner organisations)
+    /// that never get automatic replies, besides the accounts in this file.
+    #[serde(default)]
+    pub team_handles: Vec<String>,
+}
+
+/// The default interval between reads of an inbox, in seconds.
+pub const DEFAULT_POLL_SECONDS: u32 = 60;
+/// The default RFC 3834 window, in days.
+pub const DEFAULT_ONCE_PER_SENDER_DAYS: u32 = 7;
+
+fn default_poll_seconds() -> u32 {
+    DEFAULT_POLL_SECONDS
+}
+
+fn default_once_per_sender_days() -> u32 {
+    DEFAULT_ONCE_PER_SENDER_DAYS
+}
+
+fn default_max_age_hours() -> u32 {
+    72
+}
+
+fn default_spam_repeats() -> u32 {
+    3
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        InboxConfig {
+            accounts: None,
+            poll_seconds: default_poll_seconds(),
+            once_per_sender_days: default_once_per_sender_days(),
+            acknowledge_when_open: false,
+            max_age_hours: default_max_age_hours(),
+            spam_repeats: default_spam_repeats(),
+            team_handles: Vec::new(),
+        }
+    }
+}
+
 /// A loaded configuration with where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
@@ -436,6 +512,26 @@ impl LoadedConfig {
     /// The account with this name.
     pub fn account(&self, name: &str) -> Option<&AccountConfig> {
         self.config.as_ref()?.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// The accounts whose messages herald reads and answers (`[inbox] accounts`, or every
+    /// account on a platform with an inbox).
+    pub fn inbox_accounts(&self) -> Vec<&AccountConfig> {
+        let Some(config) = self.config.as_ref() else {
+            return Vec::new();
+        };
+        match &config.inbox.accounts {
+            Some(names) => names
+                .iter()
+                .filter_map(|n| self.account(n))
+                .filter(|a| a.platform.has_inbox())
+                .collect(),
+            None => config
+                .accounts
+                .iter()
+                .filter(|a| a.platform.has_inbox())
+                .collect(),
+        }
     }
 
     /// A path from the config, resolved against the config's folder.
@@ -648,6 +744,7 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
             );
         }
     }
+    validate_inbox(&config.inbox, config, loaded, &mut findings);
     let url = &config.database.url;
     if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         findings.push(
@@ -672,6 +769,85 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
         );
     }
     findings
+}
+
+fn validate_inbox(inbox: &InboxConfig, config: &Config, loaded: &LoadedConfig, findings: &mut Vec<Finding>) {
+    for (i, name) in inbox.accounts.iter().flatten().enumerate() {
+        let key = format!("inbox.accounts[{i}]");
+        match config.accounts.iter().find(|a| &a.name == name) {
+            None => {
+                let finding = loaded.finding_at(
+                    &key,
+                    Code::UnknownChannel,
+                    format!("no account called `{name}` in herald.toml"),
+                );
+                let names = config.accounts.iter().map(|a| a.name.as_str());
+                findings.push(match crate::diag::did_you_mean(name, names) {
+                    Some(best) => finding.help(format!("did you mean `{best}`?")),
+                    None => finding.help("list the names of accounts defined with [[accounts]]"),
+                });
+            }
+            Some(account) if !account.platform.has_inbox() => findings.push(
+                loaded
+                    .finding_at(
+                        &key,
+                        Code::Parse,
+                        format!(
+                            "herald can't read messages on {} (`{name}`)",
+                            account.platform
+                        ),
+                    )
+                    .help("remove it: mastodon, bluesky, x, facebook, instagram and outbox accounts have an inbox"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let minimums: [(&str, u32, u32, &str); 3] = [
+        (
+            "poll_seconds",
+            inbox.poll_seconds,
+            1,
+            "read each inbox every 60 seconds, say",
+        ),
+        (
+            "max_age_hours",
+            inbox.max_age_hours,
+            1,
+            "72 hours covers a long weekend",
+        ),
+        (
+            "spam_repeats",
+            inbox.spam_repeats,
+            2,
+            "3 treats the third copy of one text as spam",
+        ),
+    ];
+    for (key, value, min, help) in minimums {
+        if value < min {
+            findings.push(
+                loaded
+                    .finding_at(
+                        &format!("inbox.{key}"),
+                        Code::Parse,
+                        format!("`{key}` must be at least {min}"),
+                    )
+                    .help(help.to_owned()),
+            );
+        }
+    }
+    for (i, handle) in inbox.team_handles.iter().enumerate() {
+        if handle.trim().is_empty() || handle.chars().any(char::is_whitespace) {
+            findings.push(
+                loaded
+                    .finding_at(
+                        &format!("inbox.team_handles[{i}]"),
+                        Code::Parse,
+                        format!("`{handle}` is not a handle"),
+                    )
+                    .help("write it as the platform shows it, like `@example_trust@mastodon.example`"),
+            );
+        }
+    }
 }
 
 /// Which account keys each platform takes beyond `name`, `platform`, `hours` (a key given to a
@@ -1113,6 +1289,45 @@ mod tests {
         assert!(findings.is_empty(), "{findings:?}");
         let shown = format!("{:?}", loaded.account("m").unwrap());
         assert!(!shown.contains("HERALD_M"), "{shown}");
+    }
+
+    #[test]
+    fn inbox_settings_are_checked_and_default_to_every_account_with_an_inbox() {
+        let (loaded, findings) = load(
+            "[[accounts]]\nname = \"o\"\nplatform = \"outbox\"\npath = \"o\"\n\
+             [[accounts]]\nname = \"hook\"\nplatform = \"webhook\"\ntoken_env = \"H\"\n",
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+        let names: Vec<&str> = loaded.inbox_accounts().iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["o"]);
+        assert_eq!(loaded.config.as_ref().unwrap().inbox.once_per_sender_days, 7);
+
+        let (loaded, findings) = load(
+            "[[accounts]]\nname = \"o\"\nplatform = \"outbox\"\npath = \"o\"\n\
+             [[accounts]]\nname = \"hook\"\nplatform = \"webhook\"\ntoken_env = \"H\"\n\
+             [inbox]\naccounts = [\"hook\", \"oo\"]\npoll_seconds = 0\nspam_repeats = 1\nteam_handles = [\"\"]\nacknowledge = true\n",
+        );
+        let got: Vec<(usize, usize, &str)> = findings
+            .iter()
+            .map(|f| (f.line, f.column, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (14, 1, "unknown key `inbox.acknowledge` in the herald.toml"),
+                (10, 13, "herald can't read messages on webhook (`hook`)"),
+                (10, 21, "no account called `oo` in herald.toml"),
+                (11, 16, "`poll_seconds` must be at least 1"),
+                (12, 16, "`spam_repeats` must be at least 2"),
+                (13, 17, "`` is not a handle"),
+            ]
+        );
+        assert_eq!(
+            findings[0].help.as_deref(),
+            Some("did you mean `acknowledge_when_open`?")
+        );
+        assert_eq!(findings[2].help.as_deref(), Some("did you mean `o`?"));
+        assert!(loaded.inbox_accounts().is_empty());
     }
 
     #[test]

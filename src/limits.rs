@@ -217,6 +217,50 @@ pub fn measure(platform: Platform, text: &str) -> Vec<Measure> {
         .collect()
 }
 
+/// The limits on a reply. A public reply is a post, with the platform's post limits; a direct
+/// message has the platform's message limits: X 10,000 characters, a Bluesky chat message 1,000
+/// graphemes (and 10,000 bytes), a Facebook Messenger message 2,000 characters. A Mastodon
+/// direct message is a post.
+pub fn reply_limits(platform: Platform, direct: bool) -> &'static [TextLimit] {
+    const X_DM: &[TextLimit] = &[TextLimit {
+        max: 10_000,
+        unit: Unit::Characters,
+    }];
+    const BLUESKY_CHAT: &[TextLimit] = &[
+        TextLimit {
+            max: 1000,
+            unit: Unit::Graphemes,
+        },
+        TextLimit {
+            max: 10_000,
+            unit: Unit::Bytes,
+        },
+    ];
+    const MESSENGER: &[TextLimit] = &[TextLimit {
+        max: 2000,
+        unit: Unit::Characters,
+    }];
+    match (platform, direct) {
+        (Platform::X, true) => X_DM,
+        (Platform::Bluesky, true) => BLUESKY_CHAT,
+        (Platform::Facebook, true) => MESSENGER,
+        _ => limits(platform).text,
+    }
+}
+
+/// A reply's length against each of its limits (see [`reply_limits`]).
+pub fn measure_reply(platform: Platform, direct: bool, text: &str) -> Vec<Measure> {
+    reply_limits(platform, direct)
+        .iter()
+        .map(|limit| Measure {
+            count: limit.unit.count(text),
+            limit: limit.max,
+            unit: limit.unit.as_str(),
+            how: limit.unit,
+        })
+        .collect()
+}
+
 /// X's weighted length, by twitter-text's v3 configuration (the one X uses), with URLs counted
 /// as 23 whatever their length.
 pub fn x_weighted_length(text: &str) -> usize {

@@ -5,8 +5,8 @@
 //! (`token_env`) or a file (`token_file`) and never appears in logs, errors or `Debug`.
 //!
 //! Publishing posts `{"text": …, "key": …, "post_id": …, "channel": …, "link": …, "images": […],
-//! …}`; alerts post `{"text": …, "event": "failed" | "missed" | "unknown", …}`. Both carry an
-//! `Idempotency-Key` header. `text` is first so that a Slack incoming webhook shows it as it is.
+//! …}`; alerts post `{"text": …, "event": "failed" | "missed" | "unknown", …}`, and the inbox's
+//! `{"text": …, "event": "crisis", …}`. All carry an `Idempotency-Key` header. `text` is first so that a Slack incoming webhook shows it as it is.
 //!
 //! Retries: 5xx, 408 and 429 (honouring `Retry-After`) and connections that failed before the
 //! request was sent are retryable; a time-out after the request left is an unknown outcome; any
@@ -160,6 +160,12 @@ impl Webhook {
     /// Tells the team about a publication that needs a person.
     pub async fn announce(&self, alert: &Alert) -> Result<Published, ChannelError> {
         self.post(&alert.key, alert).await
+    }
+
+    /// Tells the team about something else that needs a person at once (the inbox's crisis
+    /// alerts): any JSON body with a `text` field first, under an idempotency key.
+    pub async fn announce_event(&self, key: &str, body: &impl Serialize) -> Result<Published, ChannelError> {
+        self.post(key, body).await
     }
 
     async fn post(&self, key: &str, body: &impl Serialize) -> Result<Published, ChannelError> {

@@ -1,7 +1,8 @@
 //! The checks `herald check` runs on every publication: one file per family of rules.
 //!
 //! A rule looks at one [`Post`] in its [`Context`] and returns findings; it never stops the run.
-//! Rules are listed in [`RULES`].
+//! Rules are listed in [`RULES`]; the reply templates in content/replies.toml are checked once
+//! per run (`replies`).
 
 mod alt;
 mod approval;
@@ -14,6 +15,7 @@ pub mod media;
 mod personal;
 mod platform;
 mod recurring;
+mod replies;
 pub(crate) mod scan;
 mod schedule;
 mod settings;
@@ -72,6 +74,7 @@ pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platfor
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
     report.extend(settings::validate(ctx));
+    report.extend(replies::check(ctx));
     // Posts are independent: check them on every core, in chunks, keeping the calendar's order.
     let posts = &ctx.calendar.posts;
     let threads = std::thread::available_parallelism()

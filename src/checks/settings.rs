@@ -279,6 +279,23 @@ pub fn apply(post: &Post, ctx: &Context<'_>, findings: Vec<Finding>) -> impl Ite
     })
 }
 
+/// Applies the configured severities to findings that are not about a post (the reply
+/// templates), which have no `[allow]` table.
+pub fn apply_severities(ctx: &Context<'_>, findings: Vec<Finding>) -> impl Iterator<Item = Finding> {
+    let severity = ctx.config.config.as_ref().map(|c| &c.checks.severity);
+    findings.into_iter().filter_map(move |finding| {
+        if !adjustable(finding.code) {
+            return Some(finding);
+        }
+        match severity.and_then(|s| s.get(&finding.code)) {
+            Some(Level::Off) => None,
+            Some(Level::Warning) => Some(finding.severity(Severity::Warning)),
+            Some(Level::Error) => Some(finding.severity(Severity::Error)),
+            None => Some(finding),
+        }
+    })
+}
+
 /// The `[checks]` settings in force (the defaults without a readable herald.toml).
 pub fn settings<'a>(ctx: &Context<'a>) -> &'a ChecksConfig {
     static DEFAULT: LazyLock<ChecksConfig> = LazyLock::new(ChecksConfig::default);

@@ -23,43 +23,65 @@ pub const MIN_WORDS_FOR_READING_AGE: usize = 20;
 
 /// Runs the text checks on the post's own text.
 pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
-    let text = &post.spec.text;
+    problems(&post.spec.text, settings(ctx).reading_age(), "post")
+        .into_iter()
+        .map(|p| Finding::at(&post.source, post.text_span(p.range), p.code, p.message).help(p.help))
+        .collect()
+}
+
+/// A text rule's finding about part of a text (a post's, or a reply template's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where, in the text.
+    pub range: Range<usize>,
+    /// Which rule.
+    pub code: Code,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub help: String,
+}
+
+/// The text rules on any text, with `reading_age` as the target; `noun` says what the text is
+/// ("post", "reply").
+pub fn problems(text: &str, reading_age: f64, noun: &str) -> Vec<Problem> {
     let markup = Markup::of(text);
-    let at = |range: Range<usize>, code: Code, message: String| {
-        Finding::at(&post.source, post.text_span(range), code, message)
-    };
     let mut findings = Vec::new();
+    let mut at = |range: Range<usize>, code: Code, message: String, help: String| {
+        findings.push(Problem {
+            range,
+            code,
+            message,
+            help,
+        });
+    };
 
     for run in fancy_runs(text) {
         let plain = plain_text(&text[run.clone()]);
-        findings.push(
-            at(
-                run,
-                Code::FancyText,
-                "\"fancy\" letters: screen readers read them as symbols, or not at all".to_owned(),
-            )
-            .help(format!(
-                "write it as plain text: \"{plain}\" (use emphasis sparingly, in words)"
-            )),
+        at(
+            run,
+            Code::FancyText,
+            "\"fancy\" letters: screen readers read them as symbols, or not at all".to_owned(),
+            format!("write it as plain text: \"{plain}\" (use emphasis sparingly, in words)"),
         );
     }
 
     if let Some((range, message)) = emoji_problem(text) {
-        findings.push(
-            at(range, Code::EmojiOveruse, message).help(
-                "screen readers read out each emoji's name: keep to one or two, at the end of a sentence",
-            ),
+        at(
+            range,
+            Code::EmojiOveruse,
+            message,
+            "screen readers read out each emoji's name: keep to one or two, at the end of a sentence"
+                .to_owned(),
         );
     }
 
     for range in ampersands(text, &markup) {
-        findings.push(
-            at(
-                range,
-                Code::Ampersand,
-                "\"&\" in a sentence: screen readers often skip it".to_owned(),
-            )
-            .help("write \"and\""),
+        at(
+            range,
+            Code::Ampersand,
+            "\"&\" in a sentence: screen readers often skip it".to_owned(),
+            "write \"and\"".to_owned(),
         );
     }
 
@@ -74,29 +96,30 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
             .filter(|w| sentence.contains(&w.range.start))
             .count();
         if count > MAX_SENTENCE_WORDS {
-            findings.push(
-                at(sentence.clone(), Code::LongSentence, format!("this sentence has {count} words"))
-                    .help(format!(
-                        "split it in two: sentences of 15 to 20 words are easiest to read ({MAX_SENTENCE_WORDS} at most)"
-                    )),
+            at(
+                sentence.clone(),
+                Code::LongSentence,
+                format!("this sentence has {count} words"),
+                format!(
+                    "split it in two: sentences of 15 to 20 words are easiest to read ({MAX_SENTENCE_WORDS} at most)"
+                ),
             );
         }
     }
 
-    let target = settings(ctx).reading_age();
+    let target = reading_age;
     if let Some(grade) = flesch_kincaid_grade(&all_words, sentence_ranges.len())
         && all_words.len() >= MIN_WORDS_FOR_READING_AGE
     {
         let age = grade + 5.0;
         if age > target + 0.5 {
             let first = all_words.first().map_or(0..0, |w| w.range.clone());
-            findings.push(
-                at(
-                    first,
-                    Code::ReadingAge,
-                    format!("this post needs a reading age of about {age:.0}; the target is {target:.0}"),
-                )
-                .help("use shorter sentences and everyday words (the Flesch–Kincaid grade is the reading age minus 5)"),
+            at(
+                first,
+                Code::ReadingAge,
+                format!("this {noun} needs a reading age of about {age:.0}; the target is {target:.0}"),
+                "use shorter sentences and everyday words (the Flesch–Kincaid grade is the reading age minus 5)"
+                    .to_owned(),
             );
         }
     }

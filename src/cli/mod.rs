@@ -8,6 +8,7 @@ mod holidays;
 mod hours;
 mod init;
 mod preview;
+mod reply_preview;
 mod run;
 mod status;
 
@@ -77,6 +78,8 @@ pub enum Command {
     Status(status::Args),
     /// Show a post as each of its channels will publish it, with its length as the platform counts it.
     Preview(preview::Args),
+    /// Show the automatic reply a message would get at an instant, and why.
+    ReplyPreview(reply_preview::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Run(args) => run::run(&cli, args),
         Command::Status(args) => status::run(&cli, args),
         Command::Preview(args) => preview::run(&cli, args),
+        Command::ReplyPreview(args) => reply_preview::run(&cli, args),
     };
     match result {
         Ok(status) => status,

@@ -18,6 +18,7 @@ use crate::daemon::server::StatusServer;
 use crate::daemon::{Component, Handle, Settings, Snapshot};
 use crate::diag::{Report, Severity};
 use crate::hours::{LocalTime, resolve_in};
+use crate::inbox::Inbox;
 use crate::publish::Publisher;
 use crate::publish::alerts::Notifier;
 use crate::schedule::Scheduler;
@@ -242,6 +243,7 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
         database = %crate::config::redact_url(&url),
         "herald run starting"
     );
+    let inbox = Inbox::new(&loaded);
     let handle = Handle::new(clock, store, channels, alerts, settings, snapshot);
     #[cfg(unix)]
     {
@@ -256,13 +258,16 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
             });
         }
     }
-    let components: Vec<Box<dyn Component>> = vec![
+    let mut components: Vec<Box<dyn Component>> = vec![
         Box::new(Loader::new(content_dir)),
         Box::new(Scheduler),
         Box::new(Publisher),
         Box::new(Notifier),
         Box::new(StatusServer::new(listener)),
     ];
+    if !inbox.is_empty() {
+        components.push(Box::new(inbox));
+    }
     let drain = timeout + Duration::from_secs(15);
     match crate::daemon::run(handle, components, shutdown_signal(), drain).await {
         Ok(()) => {

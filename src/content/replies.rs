@@ -36,9 +36,41 @@ pub struct Replies {
 pub struct ReplyTemplate {
     /// The opening when the team is closed; `{next_open}` becomes the reopening time in words.
     pub closed: String,
+    /// The acknowledgement sent during office hours when `[inbox] acknowledge_when_open` is on
+    /// (default [`DEFAULT_OPEN`]).
+    #[serde(default)]
+    pub open: Option<String>,
+    /// The advice added when someone shares personal details in public (default
+    /// [`DEFAULT_PERSONAL`]). The reply never repeats the details.
+    #[serde(default)]
+    pub personal: Option<String>,
+    /// A page listing every way to contact the team: a reply too long for a platform links to it
+    /// instead of listing every route.
+    #[serde(default)]
+    pub contact_page: Option<String>,
     /// Who the reply is from.
     #[serde(default)]
     pub signature: Option<String>,
+}
+
+/// The acknowledgement during office hours, when the team's file has none.
+pub const DEFAULT_OPEN: &str =
+    "Thanks for your message. This is an automatic reply: we aim to reply within 48 hours.";
+
+/// The advice to someone who shared personal details in public, when the team's file has none.
+pub const DEFAULT_PERSONAL: &str =
+    "Please don't share personal details, like phone or NHS numbers, in public posts.";
+
+impl ReplyTemplate {
+    /// The acknowledgement during office hours.
+    pub fn open_text(&self) -> &str {
+        self.open.as_deref().unwrap_or(DEFAULT_OPEN)
+    }
+
+    /// The advice about personal details.
+    pub fn personal_text(&self) -> &str {
+        self.personal.as_deref().unwrap_or(DEFAULT_PERSONAL)
+    }
 }
 
 /// One contact route.
@@ -80,6 +112,9 @@ impl Replies {
             Err(_) => Replies {
                 reply: ReplyTemplate {
                     closed: "This is an automatic reply: our team is away until {next_open}.".to_owned(),
+                    open: None,
+                    personal: None,
+                    contact_page: None,
                     signature: None,
                 },
                 routes: Vec::new(),
@@ -99,6 +134,14 @@ impl Replies {
         let spans = loaded.spans;
         let at = |key: &str| spans.value(key).unwrap_or(0..0);
         let mut templates = vec![("reply.closed".to_owned(), replies.reply.closed.clone())];
+        for (key, text) in [
+            ("reply.open", &replies.reply.open),
+            ("reply.personal", &replies.reply.personal),
+        ] {
+            if let Some(text) = text {
+                templates.push((key.to_owned(), text.clone()));
+            }
+        }
         templates.extend(
             replies
                 .routes
@@ -141,6 +184,12 @@ impl Replies {
                 )
                 .help("include `{next_open}`, which becomes e.g. \"09:00 on Monday 4 January 2027\""),
             );
+        }
+        if let Some(page) = &replies.reply.contact_page
+            && let Some((problem, help)) = crate::checks::links::problem(page)
+        {
+            findings
+                .push(Finding::at(source, at("reply.contact_page"), Code::LinkInvalid, problem).help(help));
         }
         let mut ids = std::collections::BTreeSet::new();
         for (i, route) in replies.routes.iter().enumerate() {
@@ -211,6 +260,28 @@ mod tests {
         }
         assert!(replies.crisis.unwrap().text.contains("116 123"));
         assert_eq!(Replies::defaults().routes.len(), 5);
+    }
+
+    #[test]
+    fn optional_frame_keys_have_defaults_and_are_checked() {
+        let defaults = Replies::defaults();
+        assert_eq!(defaults.reply.open_text(), DEFAULT_OPEN);
+        assert!(
+            defaults
+                .reply
+                .contact_page
+                .as_deref()
+                .unwrap()
+                .starts_with("https://")
+        );
+        let source = SourceFile::new(
+            "r.toml",
+            "[reply]\nclosed = \"Away until {next_open}.\"\nopen = \"Back {soon}\"\npersonal = \"Keep it private.\"\ncontact_page = \"http://example.org/contact\"\n",
+        );
+        let (replies, findings) = Replies::load(&source);
+        let got: Vec<(usize, &str)> = findings.iter().map(|f| (f.line, f.code.as_str())).collect();
+        assert_eq!(got, [(3, "parse"), (5, "link-invalid")]);
+        assert_eq!(replies.unwrap().reply.personal_text(), "Keep it private.");
     }
 
     #[test]

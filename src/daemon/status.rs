@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Held, Snapshot};
 use crate::hours::OfficeHours;
+use crate::inbox::InboxReport;
 use crate::store::{Entry, State, Store, StoreError};
 
 /// How many rows of each kind are shown.
@@ -95,6 +96,10 @@ pub struct StatusReport {
     pub unknown: Vec<Row>,
     /// Files and posts that won't be published as they stand.
     pub held: Vec<Held>,
+    /// The inbox: recent automatic replies, messages not answered (with the reason), and
+    /// messages for the team (see [`crate::inbox::report`]).
+    #[serde(default)]
+    pub inbox: InboxReport,
 }
 
 impl StatusReport {
@@ -165,6 +170,7 @@ impl StatusReport {
             missed,
             unknown,
             held: snapshot.held.clone(),
+            inbox: InboxReport::build(store).await?,
         })
     }
 
@@ -251,6 +257,7 @@ impl StatusReport {
                 }
             }
         }
+        out.push_str(&self.inbox.render_text(&when));
         out
     }
 }

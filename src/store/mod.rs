@@ -5,6 +5,7 @@
 //! when the store is opened. Queries are written at run time (`sqlx::query`), so there is no
 //! offline query cache to keep in step.
 
+pub mod inbox;
 pub mod journal;
 mod postgres;
 mod sqlite;
@@ -16,6 +17,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use inbox::{
+    InboxStore, MessageRecord, NewReply, Recorded, ReplyOutcome, ReplyRecord, ReplyState, SenderHistory,
+};
 pub use journal::{Entry, Outcome, Planned, Settled, State};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -54,9 +58,10 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
-/// herald's durable state. Implemented once per backend.
+/// herald's durable state. Implemented once per backend. The inbox's records are the
+/// [`InboxStore`] part.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait Store: InboxStore + Send + Sync + fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -38,3 +38,4 @@ impl PostgresStore {
 }
 
 super::journal::store_impl!(PostgresStore, Backend::Postgres);
+super::inbox::inbox_impl!(PostgresStore);

@@ -57,3 +57,4 @@ impl SqliteStore {
 }
 
 super::journal::store_impl!(SqliteStore, Backend::Sqlite);
+super::inbox::inbox_impl!(SqliteStore);

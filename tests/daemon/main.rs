@@ -4,6 +4,7 @@
 
 mod bench;
 mod clock_change;
+mod inbox;
 mod publish;
 mod restart;
 mod retries;
