@@ -242,18 +242,24 @@ async fn after_downtime_only_posts_within_the_grace_period_and_office_hours_go_o
     first.kill();
     let mut second = project.start(utc("2026-12-01T10:30:00Z"), 1.0);
     second.ready().await;
-    let settled = eventually(Duration::from_secs(20), || project.rows().len() == 2).await;
+    // Wait for both rows to be settled, not merely planned: a planned row is written just before
+    // the send, and stopping the daemon in between would leave the post for the next run.
+    let finished = |n: usize| {
+        let rows = project.rows();
+        rows.len() == n && rows.iter().all(|r| !r["finished_at"].is_null())
+    };
+    let settled = eventually(Duration::from_secs(20), || finished(2)).await;
     assert!(settled, "{:#}", project.status());
     second.kill();
     // Down again from 16:50 to 17:05: the 16:55 post is not sent after closing time.
     let mut third = project.start(utc("2026-12-01T17:05:00Z"), 1.0);
     third.ready().await;
-    let settled = eventually(Duration::from_secs(20), || project.rows().len() == 3).await;
+    let settled = eventually(Duration::from_secs(20), || finished(3)).await;
     assert!(settled, "{:#}", project.status());
     third.stop();
     let rows = project.rows();
     let row = |id: &str| rows.iter().find(|r| r["post_id"] == id).unwrap().clone();
-    assert_eq!(row("recent")["state"], "sent");
+    assert_eq!(row("recent")["state"], "sent", "{rows:#?}");
     let long_ago = row("long-ago");
     assert_eq!(long_ago["state"], "missed");
     assert!(
