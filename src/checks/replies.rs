@@ -398,15 +398,22 @@ mod tests {
             .filter(|f| f.severity == Severity::Error)
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");
-        // Only X (280) and Bluesky (300) are too short to list everything: a second route, or
-        // the medical route with the advice about personal details, becomes the link.
+        // Only X (280) and Bluesky (300) are too short to list everything: with the medical
+        // route and the advice about personal details, the advice is left out (the route is the
+        // help the person needs).
         assert!(
             findings
                 .iter()
                 .all(|f| f.message.starts_with("on x,") || f.message.starts_with("on bluesky,")),
             "{findings:#?}"
         );
-        assert_eq!(findings.len(), 4, "{findings:#?}");
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.message.contains("matches medical and shares personal details")),
+            "{findings:#?}"
+        );
     }
 
     #[test]

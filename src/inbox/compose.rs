@@ -8,8 +8,9 @@
 //! reply." when the team's opening doesn't).
 //!
 //! When the whole reply is too long for the platform, it is shortened rather than cut: first the
-//! signature goes, then the later routes are replaced by a link to `[reply] contact_page`; only
-//! when even that doesn't fit are routes left out without a link (which `herald check` reports).
+//! signature goes, then the later routes are replaced by a link to `[reply] contact_page`, then
+//! the advice about personal details goes (the routes are the help the person needs); only when
+//! even that doesn't fit are routes left out without a link (which `herald check` reports).
 
 use serde::Serialize;
 
@@ -229,6 +230,18 @@ pub fn compose(replies: &Replies, req: &Request<'_>, target: &Target) -> Compose
             candidates.push((blocks, Fit::Linked, keep, has_personal));
         }
     }
+    // The routes are the help the person needs (their GP, 111, 999): when they and the advice
+    // about personal details can't both fit, the advice goes first.
+    if has_personal && n > 0 {
+        candidates.push((base(n, false), Fit::Cut, n, false));
+        if let Some(page) = &p.link {
+            for keep in (1..n).rev() {
+                let mut blocks = base(keep, false);
+                blocks.push(link_line(page, false));
+                candidates.push((blocks, Fit::Cut, keep, false));
+            }
+        }
+    }
     for keep in (1..n).rev() {
         candidates.push((base(keep, true), Fit::Cut, keep, has_personal));
     }
@@ -418,6 +431,20 @@ mod tests {
             &Target::worst_case(Platform::X, true),
         );
         assert_eq!(c.fit, Fit::Full);
+    }
+
+    #[test]
+    fn the_medical_route_outranks_the_advice_about_personal_details() {
+        let replies = Replies::defaults();
+        let c = compose(
+            &replies,
+            &closed(&routes(&["medical"]), true),
+            &Target::worst_case(Platform::X, false),
+        );
+        assert_eq!(c.routes, routes(&["medical"]), "{}", c.text);
+        assert!(c.text.contains("NHS 111") && c.text.contains("999"), "{}", c.text);
+        assert!(!c.personal, "{}", c.text);
+        assert!(c.measures.iter().all(|m| !m.over()), "{}", c.text);
     }
 
     #[test]
