@@ -15,6 +15,7 @@ pub mod diag;
 pub mod hours;
 pub mod http;
 pub mod limits;
+pub mod plan;
 pub mod project;
 pub mod publish;
 pub mod render;

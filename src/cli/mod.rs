@@ -7,6 +7,7 @@ mod check;
 mod holidays;
 mod hours;
 mod init;
+mod plan;
 mod preview;
 mod run;
 mod status;
@@ -77,6 +78,9 @@ pub enum Command {
     Status(status::Args),
     /// Show a post as each of its channels will publish it, with its length as the platform counts it.
     Preview(preview::Args),
+    /// List the publications due in the coming days, in local time, per channel, and what will
+    /// happen to each.
+    Plan(plan::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -107,6 +111,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Run(args) => run::run(&cli, args),
         Command::Status(args) => status::run(&cli, args),
         Command::Preview(args) => preview::run(&cli, args),
+        Command::Plan(args) => plan::run(&cli, args),
     };
     match result {
         Ok(status) => status,
