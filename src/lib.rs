@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod diag;
 pub mod hours;
 pub mod http;
+pub mod ics;
 pub mod limits;
 pub mod plan;
 pub mod project;

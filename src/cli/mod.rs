@@ -3,6 +3,7 @@
 
 mod accounts;
 mod approve;
+mod calendar;
 mod check;
 mod holidays;
 mod hours;
@@ -81,6 +82,8 @@ pub enum Command {
     /// List the publications due in the coming days, in local time, per channel, and what will
     /// happen to each.
     Plan(plan::Args),
+    /// Write the content calendar as iCalendar (RFC 5545) for Outlook or Google Calendar.
+    Calendar(calendar::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -112,6 +115,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Status(args) => status::run(&cli, args),
         Command::Preview(args) => preview::run(&cli, args),
         Command::Plan(args) => plan::run(&cli, args),
+        Command::Calendar(args) => calendar::run(&cli, args),
     };
     match result {
         Ok(status) => status,
