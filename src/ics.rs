@@ -57,6 +57,21 @@ pub struct Export {
     pub left_out: Vec<LeftOut>,
 }
 
+/// The calendar's name: "TEAM: social media" from the reply signature in content/replies.toml,
+/// or "Social media calendar".
+pub fn default_name(calendar: &Calendar) -> String {
+    calendar
+        .replies
+        .reply
+        .signature
+        .as_deref()
+        .filter(|s| calendar.replies_from_file && !s.trim().is_empty())
+        .map_or_else(
+            || "Social media calendar".to_owned(),
+            |s| format!("{}: social media", s.trim()),
+        )
+}
+
 /// The calendar of every publication in `calendar` (past and future), stamped at `stamp`, named
 /// `name`.
 pub fn export(config: &LoadedConfig, calendar: &Calendar, name: &str, stamp: DateTime<Utc>) -> Export {

@@ -40,18 +40,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     }
     // Load problems are `herald check`'s to report; what loaded is exported.
     let calendar = crate::content::load(&dir, &mut Report::new());
-    let name = args.name.clone().unwrap_or_else(|| {
-        calendar
-            .replies
-            .reply
-            .signature
-            .as_deref()
-            .filter(|s| calendar.replies_from_file && !s.trim().is_empty())
-            .map_or_else(
-                || "Social media calendar".to_owned(),
-                |s| format!("{}: social media", s.trim()),
-            )
-    });
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| crate::ics::default_name(&calendar));
     let export = crate::ics::export(&config, &calendar, &name, Utc::now());
     for left in &export.left_out {
         eprintln!("warning: {} is left out: {}", left.post_id, left.reason);
