@@ -5,6 +5,7 @@ mod accounts;
 mod approve;
 mod calendar;
 mod check;
+mod completions;
 mod holidays;
 mod hours;
 mod init;
@@ -84,6 +85,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Write the content calendar as iCalendar (RFC 5545) for Outlook or Google Calendar.
     Calendar(calendar::Args),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Preview(args) => preview::run(&cli, args),
         Command::Plan(args) => plan::run(&cli, args),
         Command::Calendar(args) => calendar::run(&cli, args),
+        Command::Completions(args) => completions::run(args),
     };
     match result {
         Ok(status) => status,

@@ -370,3 +370,186 @@ impl Component for StatusServer {
             .map_err(|e| ComponentError::new("status server", e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::clock::{SharedClock, SimulatedClock};
+    use crate::daemon::{Settings, Snapshot};
+
+    struct Running {
+        base: String,
+        client: reqwest::Client,
+        _dir: tempfile::TempDir,
+        handle: Handle,
+    }
+
+    async fn serve(auth: Auth) -> Running {
+        let (store, dir) = crate::store::testing::sqlite().await;
+        std::fs::create_dir_all(dir.path().join("content/posts")).unwrap();
+        let (config, _) = crate::config::LoadedConfig::from_text(
+            &dir.path().join("herald.toml"),
+            "[[accounts]]\nname = \"outbox\"\nplatform = \"outbox\"\npath = \"o\"\n".to_owned(),
+        );
+        let snapshot = Snapshot::load(Arc::new(config), &dir.path().join("content"), 1);
+        let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let clock: SharedClock = Arc::new(SimulatedClock::new(start, 1.0));
+        let settings = Settings {
+            grace: chrono::Duration::minutes(15),
+            request_timeout: Duration::from_secs(1),
+            owner: "test".into(),
+            listen: "127.0.0.1:0".into(),
+            started_at: clock.now(),
+        };
+        let handle = Handle::new(clock, store, BTreeMap::new(), Vec::new(), settings, snapshot);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(handle.clone(), auth);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Running {
+            base,
+            client: crate::http::client().build().unwrap(),
+            _dir: dir,
+            handle,
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_token_everything_answers_on_loopback() {
+        let r = serve(Auth::open()).await;
+        let page = r.client.get(format!("{}/", r.base)).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+        assert!(
+            page.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .starts_with("default-src 'none'")
+        );
+        let html = page.text().await.unwrap();
+        assert!(html.contains("<h1>herald status</h1>"), "{html}");
+        assert!(html.contains("<h2 id=\"upcoming\">Upcoming publications</h2>"));
+
+        let ready = r.client.get(format!("{}/readyz", r.base)).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body, serde_json::json!({"status": "ready", "problems": []}));
+
+        r.handle
+            .metrics()
+            .publication("outbox", crate::daemon::metrics::PublicationResult::Sent);
+        let metrics = r.client.get(format!("{}/metrics", r.base)).send().await.unwrap();
+        assert_eq!(
+            metrics.headers()["content-type"],
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        let text = metrics.text().await.unwrap();
+        assert!(text.contains("herald_publications_total{channel=\"outbox\",result=\"sent\"} 1"));
+
+        let ics = r
+            .client
+            .get(format!("{}/calendar.ics", r.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ics.headers()["content-type"], "text/calendar; charset=utf-8");
+        assert!(ics.text().await.unwrap().starts_with("BEGIN:VCALENDAR\r\n"));
+    }
+
+    #[tokio::test]
+    async fn with_a_token_only_its_holder_reads_the_status() {
+        let r = serve(Auth::token(&Secret::new("s3cret-token"))).await;
+        for path in ["/", "/status", "/metrics", "/calendar.ics"] {
+            let denied = r.client.get(format!("{}{path}", r.base)).send().await.unwrap();
+            assert_eq!(denied.status(), 401, "{path}");
+            let challenges: Vec<&str> = denied
+                .headers()
+                .get_all("www-authenticate")
+                .iter()
+                .map(|v| v.to_str().unwrap())
+                .collect();
+            assert_eq!(
+                challenges,
+                [
+                    "Basic realm=\"herald status\", charset=\"UTF-8\"",
+                    "Bearer realm=\"herald status\""
+                ]
+            );
+            let wrong = r
+                .client
+                .get(format!("{}{path}", r.base))
+                .bearer_auth("s3cret-tokem")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(wrong.status(), 401, "{path}");
+            let bearer = r
+                .client
+                .get(format!("{}{path}", r.base))
+                .bearer_auth("s3cret-token")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(bearer.status(), 200, "{path}");
+            let basic = r
+                .client
+                .get(format!("{}{path}", r.base))
+                .basic_auth("anyone", Some("s3cret-token"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(basic.status(), 200, "{path}");
+        }
+        // Health answers anyone, with details only for the token's holder.
+        let health = r.client.get(format!("{}/healthz", r.base)).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        assert_eq!(
+            health.json::<serde_json::Value>().await.unwrap(),
+            serde_json::json!({"status": "ok"})
+        );
+        let ready = r
+            .client
+            .get(format!("{}/readyz", r.base))
+            .bearer_auth("s3cret-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            ready.json::<serde_json::Value>().await.unwrap(),
+            serde_json::json!({"status": "ready", "problems": []})
+        );
+        assert!(!format!("{:?}", Auth::token(&Secret::new("s3cret-token"))).contains("s3cret"));
+    }
+
+    #[tokio::test]
+    async fn a_stalled_claim_makes_the_daemon_not_ready() {
+        let r = serve(Auth::open()).await;
+        let store = r.handle.store();
+        let long_ago = r.handle.now() - chrono::Duration::minutes(10);
+        let p = crate::store::Planned::new("post", "outbox", long_ago, true);
+        store.plan(&p, long_ago).await.unwrap();
+        store
+            .claim(&p.key, "gone", "Hi", long_ago)
+            .await
+            .unwrap()
+            .unwrap();
+        let ready = r.client.get(format!("{}/readyz", r.base)).send().await.unwrap();
+        assert_eq!(ready.status(), 503);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body["status"], "unhealthy");
+        assert!(
+            body["problems"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("a send is stalled: `post#outbox@"),
+            "{body}"
+        );
+        // Liveness is about the process, not the journal.
+        let health = r.client.get(format!("{}/healthz", r.base)).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+    }
+}

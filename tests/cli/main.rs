@@ -7,6 +7,7 @@ mod defects;
 mod holidays;
 mod hours;
 mod init;
+mod packaging;
 
 use std::path::{Path, PathBuf};
 
