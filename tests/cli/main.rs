@@ -8,6 +8,7 @@ mod holidays;
 mod hours;
 mod init;
 mod packaging;
+mod plan;
 
 use std::path::{Path, PathBuf};
 
