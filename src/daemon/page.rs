@@ -86,27 +86,37 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// The table's HTML, times shown in `hours`' zone.
+    /// The table's HTML, times shown in `hours`' zone. On a narrow screen each row is shown as
+    /// a card, its cells labelled with their column's heading; the ARIA roles keep it a table
+    /// for screen readers when CSS changes how it is displayed.
     pub fn html(&self, hours: &OfficeHours) -> String {
         let mut out = String::new();
         let _ = write!(
             out,
-            "<div class=\"table\"><table>\n<caption>{}</caption>\n<thead><tr>",
+            "<div class=\"table\"><table role=\"table\">\n<caption>{}</caption>\n<thead role=\"rowgroup\"><tr role=\"row\">",
             escape(&self.caption)
         );
         for c in &self.columns {
-            let _ = write!(out, "<th scope=\"col\">{}</th>", escape(c));
+            let _ = write!(out, "<th scope=\"col\" role=\"columnheader\">{}</th>", escape(c));
         }
-        out.push_str("</tr></thead>\n<tbody>\n");
+        out.push_str("</tr></thead>\n<tbody role=\"rowgroup\">\n");
         for row in &self.rows {
-            out.push_str("<tr>");
+            out.push_str("<tr role=\"row\">");
             for (i, cell) in row.iter().enumerate() {
-                let (open, close) = if i == 0 {
-                    ("<th scope=\"row\">", "</th>")
+                let label = escape(self.columns.get(i).map_or("", String::as_str));
+                if i == 0 {
+                    let _ = write!(
+                        out,
+                        "<th scope=\"row\" role=\"rowheader\">{}</th>",
+                        cell_html(cell, hours)
+                    );
                 } else {
-                    ("<td>", "</td>")
-                };
-                let _ = write!(out, "{open}{}{close}", cell_html(cell, hours));
+                    let _ = write!(
+                        out,
+                        "<td role=\"cell\" data-label=\"{label}\">{}</td>",
+                        cell_html(cell, hours)
+                    );
+                }
             }
             out.push_str("</tr>\n");
         }
@@ -378,7 +388,15 @@ thead th{background:var(--bg);border-bottom:2px solid var(--muted)}
 tbody th{font-weight:600}
 .url{overflow-wrap:anywhere}
 footer{margin-top:2rem;padding-bottom:2rem;color:var(--muted)}
-@media (max-width:40rem){body{font-size:.95rem}header,main,footer{padding:0 .5rem}th,td{padding:.3rem .25rem}h1{font-size:1.4rem}}
+@media (max-width:40rem){
+header,main,footer{padding:0 .75rem}
+h1{font-size:1.4rem}
+table,caption,thead,tbody,tr,th,td{display:block}
+thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+tbody tr{border:1px solid var(--line);border-left:4px solid var(--muted);margin:0 0 .75rem;padding:.25rem 0}
+tbody th,tbody td{border:0;padding:.15rem .6rem}
+td[data-label]::before{content:attr(data-label) \": \";content:attr(data-label) \": \"/\"\";font-weight:600;color:var(--muted)}
+}
 ";
 
 /// The whole page.
@@ -527,7 +545,7 @@ mod tests {
         assert!(html.contains("422: &lt;b&gt;text&lt;/b&gt; &amp; &#39;more&#39;"));
         assert!(html.contains("<li>the &lt;database&gt; doesn&#39;t answer</li>"));
         assert_eq!(html.matches("<h1>").count(), 1);
-        assert!(html.contains("<th scope=\"col\">Live post</th>"));
+        assert!(html.contains("<th scope=\"col\" role=\"columnheader\">Live post</th>"));
         assert!(html.contains("<caption>Recently published, latest first</caption>"));
         assert!(html.contains("<p>Nothing is held.</p>"));
         assert!(!html.contains("<script"), "no JavaScript at all");
@@ -547,7 +565,7 @@ mod tests {
         );
         assert!(
             section.body.contains(
-                "<tr><th scope=\"row\">mornings</th><td>Open</td><td>closes at 10:00 today</td></tr>"
+                "<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">mornings</th><td role=\"cell\" data-label=\"Now\">Open</td><td role=\"cell\" data-label=\"Next change\">closes at 10:00 today</td></tr>"
             )
         );
         // Saturday.
@@ -560,7 +578,55 @@ mod tests {
             section.body
         );
         assert!(section.body.contains(
-            "<tr><th scope=\"row\">mornings</th><td>Closed</td><td>opens at 09:00 on Tuesday 8 December 2026</td></tr>"
+            "<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">mornings</th><td role=\"cell\" data-label=\"Now\">Closed</td><td role=\"cell\" data-label=\"Next change\">opens at 09:00 on Tuesday 8 December 2026</td></tr>"
         ));
+    }
+}
+
+#[cfg(test)]
+mod contrast {
+    //! WCAG 2 contrast of the page's colour pairs, read from its style sheet.
+
+    use super::STYLE;
+
+    fn var(name: &str) -> &'static str {
+        let start = STYLE.find(&format!("--{name}:")).expect("the variable") + name.len() + 3;
+        &STYLE[start..start + 7]
+    }
+
+    fn luminance(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    }
+
+    fn ratio(a: &str, b: &str) -> f64 {
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn every_text_colour_meets_wcag_aa() {
+        let white = "#ffffff";
+        for (fg, bg) in [
+            (var("text"), white),
+            (var("text"), var("bg")),
+            (var("muted"), white),
+            (var("muted"), var("bg")),
+            (var("link"), white),
+            (var("ok"), white),
+            (var("bad"), white),
+            ("#212b32", "#ffeb3b"), // a focused link
+        ] {
+            let r = ratio(fg, bg);
+            assert!(r >= 4.5, "{fg} on {bg}: {r:.2}:1 is below AA's 4.5:1");
+        }
+        assert!((ratio("#000000", "#ffffff") - 21.0).abs() < 1e-9);
     }
 }

@@ -4,6 +4,7 @@
 
 mod bench;
 mod clock_change;
+mod page;
 mod publish;
 mod restart;
 mod retries;
