@@ -8,6 +8,7 @@ mod page;
 mod publish;
 mod restart;
 mod retries;
+mod story;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
