@@ -188,12 +188,20 @@ pub struct Item {
     pub link: Option<String>,
 }
 
+/// Codes the status column already says (approval, office hours, the channel).
+const IN_STATUS: [&str; 4] = [
+    "not-approved",
+    "approval-stale",
+    "outside-hours",
+    "unknown-channel",
+];
+
 impl Item {
-    /// The codes of error findings.
+    /// The codes of error findings, other than those the status already says.
     pub fn errors(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.checks
             .iter()
-            .filter(|c| c.severity == Severity::Error)
+            .filter(|c| c.severity == Severity::Error && !IN_STATUS.contains(&c.code))
             .map(|c| c.code)
     }
 }
@@ -429,8 +437,8 @@ fn verdict(
 fn codes(findings: Vec<crate::diag::Finding>) -> Vec<CheckCode> {
     let mut out: Vec<CheckCode> = Vec::new();
     for f in findings {
-        // The plan shows approval and hours in their own columns; `in-past` is about the
-        // post's one time, which a plan of the future doesn't list.
+        // `in-past` is about a one-off's time having passed, which a plan from now on never
+        // lists.
         if matches!(f.code, Code::InPast) {
             continue;
         }
@@ -632,13 +640,8 @@ fn notes(item: &Item) -> Vec<String> {
         .filter(|c| c.severity == Severity::Warning)
         .map(|c| c.code)
         .collect();
-    let without_approval: Vec<&str> = errors
-        .iter()
-        .copied()
-        .filter(|c| !matches!(*c, "not-approved" | "approval-stale" | "outside-hours"))
-        .collect();
-    if !without_approval.is_empty() {
-        notes.push(format!("check errors: {}", without_approval.join(", ")));
+    if !errors.is_empty() {
+        notes.push(format!("check errors: {}", errors.join(", ")));
     }
     if !warnings.is_empty() {
         notes.push(format!("check warnings: {}", warnings.join(", ")));

@@ -318,7 +318,7 @@ pub fn problems(report: &StatusReport, hours: &OfficeHours) -> Section {
         .chain(&report.missed)
         .chain(&report.unknown)
         .collect();
-    rows.sort_by(|a, b| b.due_at.cmp(&a.due_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.due_at));
     for r in rows {
         table.row(vec![
             Cell::Time(r.due_at),
@@ -412,9 +412,9 @@ pub fn render(report: &StatusReport, config: &LoadedConfig) -> String {
     out.push_str(
         "<a class=\"skip\" href=\"#main\">Skip to the status</a>\n<header>\n<h1>herald status</h1>\n",
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<p>As of {} ({}).</p>\n",
+        "<p>As of {} ({}).</p>",
         time_html(&hours, report.now),
         escape(zone.name())
     );
@@ -426,9 +426,9 @@ pub fn render(report: &StatusReport, config: &LoadedConfig) -> String {
                 String::new()
             };
             if d.healthy {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<p><span class=\"health ok\">Running and healthy.</span> Started {}.{}</p>\n",
+                    "<p><span class=\"health ok\">Running and healthy.</span> Started {}.{}</p>",
                     time_html(&hours, d.started_at),
                     escape(&clock)
                 );
