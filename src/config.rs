@@ -293,6 +293,28 @@ pub struct ServerConfig {
     /// Address to listen on.
     #[serde(default = "default_listen")]
     pub listen: String,
+    /// The environment variable holding the bearer token the status page, `/status`,
+    /// `/metrics` and `/calendar.ics` require (required when `listen` is not loopback).
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// A file holding that token instead (relative to herald.toml; e.g. a systemd credential).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// Whether the server can be reached from other machines (`listen` is not a loopback
+    /// address). An address that doesn't parse counts as reachable.
+    pub fn is_public(&self) -> bool {
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .map_or(true, |a| !a.ip().is_loopback())
+    }
+
+    /// Whether a token is configured.
+    pub fn has_token(&self) -> bool {
+        self.token_env.is_some() || self.token_file.is_some()
+    }
 }
 
 fn default_listen() -> String {
@@ -303,6 +325,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: default_listen(),
+            token_env: None,
+            token_file: None,
         }
     }
 }
@@ -767,6 +791,33 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
                 )
                 .help("write an IP address and port, like `127.0.0.1:8080`"),
         );
+    } else if config.server.is_public() && !config.server.has_token() {
+        findings.push(
+            loaded
+                .finding_at(
+                    "server.listen",
+                    Code::Parse,
+                    format!(
+                        "`{}` can be reached from other machines, but [server] has no token: anyone who reaches it could read the status page",
+                        config.server.listen
+                    ),
+                )
+                .help(
+                    "add `token_env = \"HERALD_STATUS_TOKEN\"` to [server] and set that variable to a long random \
+                     value, or listen on loopback (`127.0.0.1:8080`) behind a proxy",
+                ),
+        );
+    }
+    if config.server.token_env.is_some() && config.server.token_file.is_some() {
+        findings.push(
+            loaded
+                .finding_at(
+                    "server.token_file",
+                    Code::Parse,
+                    "[server] has both `token_env` and `token_file`",
+                )
+                .help("keep one: herald wouldn't know which token to use"),
+        );
     }
     findings
 }
@@ -1145,6 +1196,23 @@ mod tests {
             .collect();
         assert_eq!(got, vec![(1, 12, "parse"), (3, 7, "parse"), (9, 8, "parse")]);
         assert_eq!(findings[0].help.as_deref(), Some("did you mean `Europe/London`?"));
+    }
+
+    #[test]
+    fn a_status_server_others_can_reach_needs_a_token() {
+        let (_, findings) = load("[server]\nlisten = \"0.0.0.0:8080\"\n");
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!((findings[0].line, findings[0].column), (2, 10));
+        assert!(findings[0].message.contains("can be reached from other machines"));
+        assert!(findings[0].help.as_deref().unwrap().contains("token_env"));
+        let (_, findings) = load("[server]\nlisten = \"[::]:8080\"\ntoken_env = \"HERALD_STATUS_TOKEN\"\n");
+        assert!(findings.is_empty(), "{findings:?}");
+        for loopback in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:9000"] {
+            let (_, findings) = load(&format!("[server]\nlisten = \"{loopback}\"\n"));
+            assert!(findings.is_empty(), "{loopback}: {findings:?}");
+        }
+        let (_, findings) = load("[server]\ntoken_env = \"A\"\ntoken_file = \"b\"\n");
+        assert_eq!(findings.len(), 1);
     }
 
     #[test]

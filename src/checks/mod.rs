@@ -71,6 +71,13 @@ pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platfor
         .collect()
 }
 
+/// Runs every rule on one post, with the configured severities and the post's allowed
+/// exceptions applied: what `herald check` reports about it.
+pub fn check_post(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
+    let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
+    settings::apply(post, ctx, findings).collect()
+}
+
 /// Runs every rule on every post of the calendar.
 pub fn run(ctx: &Context<'_>, report: &mut Report) {
     report.extend(settings::validate(ctx));
@@ -81,15 +88,8 @@ pub fn run(ctx: &Context<'_>, report: &mut Report) {
         .map_or(1, usize::from)
         .clamp(1, 8);
     let chunk = posts.len().div_ceil(threads).max(64);
-    let check_posts = |posts: &[Post]| -> Vec<Finding> {
-        posts
-            .iter()
-            .flat_map(|post| {
-                let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
-                settings::apply(post, ctx, findings).collect::<Vec<_>>()
-            })
-            .collect()
-    };
+    let check_posts =
+        |posts: &[Post]| -> Vec<Finding> { posts.iter().flat_map(|post| check_post(post, ctx)).collect() };
     if posts.len() <= chunk {
         report.extend(check_posts(posts));
         return;

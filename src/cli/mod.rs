@@ -3,10 +3,13 @@
 
 mod accounts;
 mod approve;
+mod calendar;
 mod check;
+mod completions;
 mod holidays;
 mod hours;
 mod init;
+mod plan;
 mod preview;
 mod reply_preview;
 mod run;
@@ -80,6 +83,13 @@ pub enum Command {
     Preview(preview::Args),
     /// Show the automatic reply a message would get at an instant, and why.
     ReplyPreview(reply_preview::Args),
+    /// List the publications due in the coming days, in local time, per channel, and what will
+    /// happen to each.
+    Plan(plan::Args),
+    /// Write the content calendar as iCalendar (RFC 5545) for Outlook or Google Calendar.
+    Calendar(calendar::Args),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::Args),
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -111,6 +121,9 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Status(args) => status::run(&cli, args),
         Command::Preview(args) => preview::run(&cli, args),
         Command::ReplyPreview(args) => reply_preview::run(&cli, args),
+        Command::Plan(args) => plan::run(&cli, args),
+        Command::Calendar(args) => calendar::run(&cli, args),
+        Command::Completions(args) => completions::run(args),
     };
     match result {
         Ok(status) => status,

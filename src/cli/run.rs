@@ -10,11 +10,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{Cli, ExitStatus};
 use crate::channels::Channel;
+use crate::channels::secret::Secret;
 use crate::channels::webhook::Webhook;
 use crate::clock::{SharedClock, SimulatedClock, SystemClock};
-use crate::config::{CONTENT_DIR, Config, LoadedConfig, Platform};
+use crate::config::{CONTENT_DIR, Config, LoadedConfig, Platform, ServerConfig};
 use crate::daemon::content::Loader;
-use crate::daemon::server::StatusServer;
+use crate::daemon::server::{Auth, StatusServer};
 use crate::daemon::{Component, Handle, Settings, Snapshot};
 use crate::diag::{Report, Severity};
 use crate::hours::{LocalTime, resolve_in};
@@ -129,6 +130,25 @@ fn build_channels(
     }
 }
 
+/// The status server's token, from `[server] token_env` or `token_file`. Refuses to start a
+/// server other machines can reach without one (the config check reports that too).
+pub(crate) fn server_token(server: &ServerConfig, dir: &Path) -> anyhow::Result<Option<Secret>> {
+    let token = crate::channels::secret::read(server.token_env.as_deref(), server.token_file.as_deref(), dir)
+        .context("can't read the status server's token ([server] token_env / token_file)")?;
+    if token.is_none() && server.is_public() {
+        anyhow::bail!(
+            "server.listen = \"{}\" can be reached from other machines, so the status server needs a token: \
+             set [server] token_env (or listen on 127.0.0.1)",
+            server.listen
+        );
+    }
+    Ok(token)
+}
+
+fn server_auth(server: &ServerConfig, dir: &Path) -> anyhow::Result<Auth> {
+    Ok(server_token(server, dir)?.map_or_else(Auth::open, |t| Auth::token(&t)))
+}
+
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -203,6 +223,7 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
             alerts.push(Arc::new(Webhook::from_account(account, &loaded.dir, timeout)?));
         }
     }
+    let auth = server_auth(&config.server, &loaded.dir)?;
     let url = database_url(&config)?;
     let store = crate::store::open(&url, &loaded.dir).await?;
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
@@ -263,7 +284,7 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
         Box::new(Scheduler),
         Box::new(Publisher),
         Box::new(Notifier),
-        Box::new(StatusServer::new(listener)),
+        Box::new(StatusServer::new(listener, auth)),
     ];
     if !inbox.is_empty() {
         components.push(Box::new(inbox));

@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use super::run::{database_url, load_config};
 use super::{Cli, ExitStatus, print};
+use crate::channels::secret::Secret;
 use crate::config::CONTENT_DIR;
 use crate::daemon::Snapshot;
 use crate::daemon::status::StatusReport;
@@ -49,12 +50,16 @@ fn status_url(listen: &str) -> Option<String> {
     ))
 }
 
-async fn ask_daemon(url: &str) -> Option<StatusReport> {
+async fn ask_daemon(url: &str, token: Option<&Secret>) -> Option<StatusReport> {
     let client = crate::http::client()
         .timeout(Duration::from_secs(5))
         .build()
         .ok()?;
-    let response = client.get(url).send().await.ok()?;
+    let mut request = client.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token.expose());
+    }
+    let response = request.send().await.ok()?;
     if !response.status().is_success() {
         return None;
     }
@@ -78,8 +83,12 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     let hours = loaded.office_hours(None);
     let listen = config.server.listen.clone();
     let (report, note) = runtime.block_on(async {
+        // Without the token the daemon can't be asked; the journal still can.
+        let token = super::run::server_token(&config.server, &loaded.dir)
+            .ok()
+            .flatten();
         if let Some(url) = status_url(&listen)
-            && let Some(report) = ask_daemon(&url).await
+            && let Some(report) = ask_daemon(&url, token.as_ref()).await
         {
             return Ok::<_, anyhow::Error>((report, String::new()));
         }

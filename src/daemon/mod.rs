@@ -11,6 +11,8 @@
 //! and add it to the list `herald run` passes to [`run`].
 
 pub mod content;
+pub mod metrics;
+pub mod page;
 pub mod server;
 pub mod status;
 
@@ -96,6 +98,7 @@ struct Inner {
     reload: Notify,
     shutdown: watch::Sender<bool>,
     beats: Mutex<BTreeMap<&'static str, Instant>>,
+    metrics: metrics::Metrics,
 }
 
 impl std::fmt::Debug for Handle {
@@ -130,6 +133,7 @@ impl Handle {
     ) -> Handle {
         let (content, _) = watch::channel(Arc::new(snapshot));
         let (shutdown, _) = watch::channel(false);
+        let metrics = metrics::Metrics::new(settings.started_at);
         Handle(Arc::new(Inner {
             clock,
             store,
@@ -142,6 +146,7 @@ impl Handle {
             reload: Notify::new(),
             shutdown,
             beats: Mutex::new(BTreeMap::new()),
+            metrics,
         }))
     }
 
@@ -168,6 +173,11 @@ impl Handle {
     /// The webhooks told about failures.
     pub fn alerts(&self) -> &[Arc<Webhook>] {
         &self.0.alerts
+    }
+
+    /// The metrics served at `/metrics`: components count what they do here.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.0.metrics
     }
 
     /// The fixed settings.

@@ -10,9 +10,11 @@
 //! - [`holidays`]: GOV.UK's bank holidays, bundled and from a file, and the rules past them.
 //! - [`parse_closure`]: `2026-12-24T13:00/2026-12-24T17:00` in the zone, gaps and overlaps reported.
 //! - [`words`]: instants as a person in the UK writes them ("09:00 on Tuesday 29 December 2026").
+//! - [`observances`]: the zone's standard and summer time over a span, for calendar files.
 
 mod closures;
 pub mod holidays;
+mod observances;
 pub mod words;
 
 use std::fmt;
@@ -26,7 +28,10 @@ use chrono_tz::Tz;
 
 pub use closures::{ClosureError, parse_closure};
 pub use holidays::{Division, Holiday, HolidaySource, Holidays, HolidaysError};
-pub use words::{ClockChange, clock_change, date_in_words, date_time_in_words, when_in_words};
+pub use observances::{Observance, calendar_wall_time, days_later, observances};
+pub use words::{
+    ClockChange, clock_change, clock_in_words, date_in_words, date_time_in_words, when_in_words,
+};
 
 use holidays::DaySet;
 

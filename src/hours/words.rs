@@ -14,7 +14,7 @@ pub fn date_in_words(date: NaiveDate) -> String {
 
 /// A time of day: "09:00", or "09:00:30" when it isn't on the minute. When that wall time
 /// happens twice (the autumn overlap), the zone's abbreviation says which: "01:30 BST".
-fn clock_in_words(zone: Tz, instant: DateTime<Utc>) -> String {
+pub fn clock_in_words(zone: Tz, instant: DateTime<Utc>) -> String {
     let local = instant.with_timezone(&zone);
     let mut clock = if local.second() == 0 {
         local.format("%H:%M").to_string()

@@ -300,6 +300,7 @@ impl Inbox {
             }
             cursor = page.cursor;
         }
+        handle.metrics().polled(&account.name, handle.now());
         Ok(())
     }
 
@@ -405,6 +406,7 @@ impl Inbox {
                 tracing::info!(account = %account.name, message = %message.id, "inbox: already answered for this period");
             }
             Recorded::New => {
+                handle.metrics().reply(&account.name, decision.rule.as_str());
                 tracing::info!(
                     account = %account.name, message = %message.id, action = decision.action.as_str(),
                     rule = decision.rule.as_str(), reason = %decision.reason, "inbox: decided"

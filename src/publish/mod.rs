@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use crate::approval::media_path;
 use crate::channels::{Channel, ChannelError, ImageFile, Publication, Reconciled, VideoFile};
 use crate::content::Kind;
+use crate::daemon::metrics::PublicationResult;
 use crate::daemon::{Component, ComponentError, Handle, Signal, Snapshot, Wake};
 use crate::hours::OfficeHours;
 use crate::store::{Entry, Outcome, Settled, State};
@@ -300,7 +301,13 @@ impl Publisher {
                 }
                 Settled::Park(why) => tracing::warn!(key = %entry.key, reason = %why, "parked for a person"),
             }
-            store.settle(&entry.key, &settled, handle.now()).await?;
+            if store.settle(&entry.key, &settled, handle.now()).await?
+                && matches!(settled, Settled::Sent { .. })
+            {
+                handle
+                    .metrics()
+                    .publication(&entry.channel, PublicationResult::Sent);
+            }
             if !matches!(settled, Settled::Park(_)) {
                 handle.notify_finished();
             }
@@ -329,6 +336,12 @@ impl Publisher {
                 Decision::Close(state, reason) => {
                     if store.close_planned(&entry.key, state, &reason, now).await? {
                         tracing::warn!(key = %entry.key, state = %state, reason = %reason, "not published");
+                        let result = if state == State::Missed {
+                            PublicationResult::Missed
+                        } else {
+                            PublicationResult::Failed
+                        };
+                        handle.metrics().publication(&entry.channel, result);
                         handle.notify_finished();
                     }
                 }
@@ -402,7 +415,21 @@ async fn send(handle: &Handle, claimed: &Entry, channel: &dyn Channel, publicati
     for wait in [0u64, 1, 2, 5, 10, 30] {
         tokio::time::sleep(Duration::from_secs(wait)).await;
         match handle.store().finish(&claimed.key, owner, &outcome, now).await {
-            Ok(true) => return,
+            Ok(true) => {
+                let metrics = handle.metrics();
+                let result = match &outcome {
+                    Outcome::Sent { .. } => {
+                        let late = started - claimed.due_at;
+                        metrics.lateness(late.num_milliseconds() as f64 / 1000.0);
+                        PublicationResult::Sent
+                    }
+                    Outcome::Failed(_) => PublicationResult::Failed,
+                    Outcome::Unknown(_) => PublicationResult::Unknown,
+                    Outcome::RetryAt(..) => PublicationResult::Retry,
+                };
+                metrics.publication(&claimed.channel, result);
+                return;
+            }
             Ok(false) => {
                 tracing::error!(key = %claimed.key, "the claim was taken over while sending; result not recorded");
                 return;

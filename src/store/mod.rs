@@ -163,6 +163,21 @@ pub async fn open(url: &str, base_dir: &Path) -> Result<Arc<dyn Store>, StoreErr
     Ok(store)
 }
 
+/// Opens the store a URL names for reading, creating and migrating nothing: `Ok(None)` when it
+/// is a SQLite file that doesn't exist yet (nothing was ever published). For commands that only
+/// look, like `herald plan`; a schema older than this herald shows up as query errors.
+pub async fn open_existing(url: &str, base_dir: &Path) -> Result<Option<Arc<dyn Store>>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(SqliteStore::open_existing(url, base_dir)
+            .await?
+            .map(|s| Arc::new(s) as Arc<dyn Store>))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Some(Arc::new(PostgresStore::open(url).await?)))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Store tests run against SQLite always and PostgreSQL when `HERALD_TEST_POSTGRES_URL` is set
@@ -249,6 +264,24 @@ mod tests {
     async fn unsupported_urls_are_refused_without_leaking_passwords() {
         let err = open("mysql://u:hunter2@db/x", Path::new(".")).await.unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn opening_an_existing_store_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            open_existing("sqlite://herald.db", dir.path())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(!dir.path().join("herald.db").exists());
+        open("sqlite://herald.db", dir.path()).await.unwrap();
+        let store = open_existing("sqlite://herald.db", dir.path())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(store.journal(&State::ALL, 10).await.unwrap().is_empty());
     }
 
     #[tokio::test]

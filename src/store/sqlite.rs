@@ -22,31 +22,60 @@ impl SqliteStore {
     /// Opens (creating if needed) the database a `sqlite:` URL names; a relative file is resolved
     /// against `base_dir`.
     pub async fn open(url: &str, base_dir: &Path) -> Result<Self, StoreError> {
+        let (options, _) = Self::options(url, base_dir, true)?;
+        Self::connect(url, options).await
+    }
+
+    /// Opens the database a `sqlite:` URL names only if its file exists (`None` when it doesn't),
+    /// creating nothing.
+    pub async fn open_existing(url: &str, base_dir: &Path) -> Result<Option<Self>, StoreError> {
+        let (options, file) = Self::options(url, base_dir, false)?;
+        if file.as_ref().is_some_and(|f| !f.exists()) {
+            return Ok(None);
+        }
+        Self::connect(url, options).await.map(Some)
+    }
+
+    /// The connection options, and the file (`None` in memory).
+    fn options(
+        url: &str,
+        base_dir: &Path,
+        create: bool,
+    ) -> Result<(SqliteConnectOptions, Option<std::path::PathBuf>), StoreError> {
         let connect_error = |source| StoreError::Connect {
             url: url.to_owned(),
             source,
         };
         let mut options = SqliteConnectOptions::from_str(url).map_err(connect_error)?;
-        let file = options.get_filename().to_owned();
+        let mut file = options.get_filename().to_owned();
         let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
         if !in_memory && file.is_relative() {
-            let path = base_dir.join(&file);
-            if let Some(parent) = path.parent() {
+            file = base_dir.join(&file);
+            if create && let Some(parent) = file.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| connect_error(sqlx::Error::Io(e)))?;
             }
-            options = options.filename(path);
+            options = options.filename(&file);
         }
         let options = options
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        Ok((options, (!in_memory).then_some(file)))
+    }
+
+    async fn connect(url: &str, options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let in_memory = options.get_filename().as_os_str().is_empty()
+            || options.get_filename().to_string_lossy().contains(":memory:");
         let pool = SqlitePoolOptions::new()
             .max_connections(if in_memory { 1 } else { 4 })
             .connect_with(options)
             .await
-            .map_err(connect_error)?;
+            .map_err(|source| StoreError::Connect {
+                url: url.to_owned(),
+                source,
+            })?;
         Ok(SqliteStore { pool })
     }
 

@@ -7,6 +7,8 @@ mod defects;
 mod holidays;
 mod hours;
 mod init;
+mod packaging;
+mod plan;
 mod reply_preview;
 
 use std::path::{Path, PathBuf};

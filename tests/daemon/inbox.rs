@@ -456,6 +456,25 @@ poll_seconds = 1
         .find(|r| r.url.path() == "/api/v1/notifications" && is_team(r))
         .expect("a read after the restart");
     assert_eq!(min_id(first_read), 107, "{}", first_read.url);
+    // The metrics count this run's decisions and say when the inbox was last read.
+    let metrics = herald::http::client()
+        .build()
+        .unwrap()
+        .get(format!("http://127.0.0.1:{}/metrics", project.port))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("herald_replies_total{account=\"mastodon\",reason=\"closed\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("herald_inbox_last_poll_timestamp_seconds{account=\"mastodon\"}"),
+        "{metrics}"
+    );
     daemon.stop();
 
     // Monday 7 December, 10:30: office hours.

@@ -5,9 +5,11 @@
 mod bench;
 mod clock_change;
 mod inbox;
+mod page;
 mod publish;
 mod restart;
 mod retries;
+mod story;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
