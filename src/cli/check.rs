@@ -3,9 +3,13 @@
 use anyhow::Context as _;
 
 use super::{Cli, ExitStatus, print, use_color};
+use std::collections::BTreeSet;
+
 use crate::checks::Context;
 use crate::checks::links::{self, OnlineOptions};
+use crate::diag::Code;
 use crate::project::Project;
+use crate::store::journal::State;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,11 +38,55 @@ pub struct Args {
     pub online: bool,
 }
 
+/// `in-past` is for a post that was never published: when the journal (if there is a database;
+/// none is created) shows a post as sent, its file's `in-past` finding is dropped.
+fn forget_past_posts_that_went_out(project: &mut Project) {
+    let past_files: BTreeSet<String> = project
+        .report
+        .findings()
+        .iter()
+        .filter(|f| f.code == Code::InPast)
+        .map(|f| f.file.clone())
+        .collect();
+    if past_files.is_empty() {
+        return;
+    }
+    let Some(sent) = sent_posts(&project.config) else {
+        return;
+    };
+    let went_out: BTreeSet<String> = project
+        .calendar
+        .posts
+        .iter()
+        .filter(|p| sent.contains(&p.id))
+        .map(|p| p.source.display_path())
+        .filter(|file| past_files.contains(file))
+        .collect();
+    project
+        .report
+        .retain_map(|f| (!(f.code == Code::InPast && went_out.contains(&f.file))).then_some(f));
+}
+
+/// The ids of posts the journal shows as sent on some channel, when there is a journal to read.
+fn sent_posts(config: &crate::config::LoadedConfig) -> Option<BTreeSet<String>> {
+    let url = super::run::database_url(config.config.as_ref()?).ok()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    runtime.block_on(async {
+        let store = crate::store::open_existing(&url, &config.dir).await.ok()??;
+        let rows = store.journal(&[State::Sent], i64::MAX).await.ok()?;
+        Some(rows.into_iter().map(|r| r.post_id).collect())
+    })
+}
+
 /// Loads everything, runs every check, prints every finding.
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitStatus> {
     let mut project = Project::load(&cli.config, cli.content.as_deref())?;
     let now = super::hours::instant_arg(project.config.zone(), args.at.as_deref())?;
     project.check(now);
+    forget_past_posts_that_went_out(&mut project);
     if args.online {
         let ctx = Context {
             config: &project.config,

@@ -94,3 +94,56 @@ fn a_broken_config_is_a_finding_not_a_crash() {
         "error[unknown-key]: unknown key `timezon` in the herald.toml\n --> herald.toml:2:1\n  |\n2 | timezon = \"x\"\n  | ^^^^^^^\n  |\n  = help: did you mean `timezone`?\n\nchecked 1 file: 1 error, 0 warnings\n",
     ));
 }
+
+#[test]
+fn in_past_is_only_for_posts_that_never_went_out() {
+    use herald::store::journal::{Outcome, Planned};
+    let dir = tempfile::tempdir().unwrap();
+    herald().arg("init").arg(dir.path()).assert().success();
+    let later = ["check", "--at", "2027-06-01T12:00:00Z", "--format", "json"];
+    let in_past = |stdout: &[u8]| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "in-past")
+            .map(|f| f["file"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Without a database, every past one-off post is reported, and none is created.
+    let before = herald().current_dir(dir.path()).args(later).output().unwrap();
+    let files = in_past(&before.stdout);
+    assert_eq!(files.len(), 5, "{files:?}");
+    assert!(!dir.path().join("herald.db").exists());
+
+    // The journal records one of them as sent.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = herald::store::open("sqlite://herald.db", dir.path())
+            .await
+            .unwrap();
+        let due = chrono::DateTime::parse_from_rfc3339("2026-12-03T14:30:00Z")
+            .unwrap()
+            .to_utc();
+        let planned = Planned::new("2026-12/pharmacy-first", "outbox", due, true);
+        assert!(store.plan(&planned, due).await.unwrap());
+        store
+            .claim(&planned.key, "test", "text", due)
+            .await
+            .unwrap()
+            .unwrap();
+        let sent = Outcome::Sent {
+            id: "1".into(),
+            url: None,
+        };
+        assert!(store.finish(&planned.key, "test", &sent, due).await.unwrap());
+    });
+    let after = herald().current_dir(dir.path()).args(later).output().unwrap();
+    let files = in_past(&after.stdout);
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(
+        !files.iter().any(|f| f.ends_with("pharmacy-first.md")),
+        "{files:?}"
+    );
+}
