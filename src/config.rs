@@ -249,6 +249,22 @@ pub struct DatabaseConfig {
     /// An environment variable holding the URL instead (keeps a password out of the file).
     #[serde(default)]
     pub url_env: Option<String>,
+    /// How long a replica's claim on a send, an inbox or the alerts holds without being renewed
+    /// (it is renewed every third of that): how soon another replica takes over from one that
+    /// stopped.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u32,
+}
+
+fn default_lease_seconds() -> u32 {
+    30
+}
+
+impl DatabaseConfig {
+    /// The lease length.
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.lease_seconds.max(1)))
+    }
 }
 
 fn default_database_url() -> String {
@@ -260,6 +276,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             url: default_database_url(),
             url_env: None,
+            lease_seconds: default_lease_seconds(),
         }
     }
 }
@@ -269,6 +286,7 @@ impl fmt::Debug for DatabaseConfig {
         f.debug_struct("DatabaseConfig")
             .field("url", &redact_url(&self.url))
             .field("url_env", &self.url_env)
+            .field("lease_seconds", &self.lease_seconds)
             .finish()
     }
 }
@@ -752,6 +770,17 @@ fn validate(config: &Config, loaded: &LoadedConfig) -> Vec<Finding> {
                     "a time-out of 0 seconds never lets a request finish",
                 )
                 .help("use a number of seconds such as 30"),
+        );
+    }
+    if config.database.lease_seconds == 0 {
+        findings.push(
+            loaded
+                .finding_at(
+                    "database.lease_seconds",
+                    Code::Parse,
+                    "a lease of 0 seconds runs out before it can be renewed",
+                )
+                .help("use a number of seconds such as 30 (the default)"),
         );
     }
     for (i, name) in config.publish.alerts.iter().flatten().enumerate() {
@@ -1403,6 +1432,7 @@ mod tests {
         let db = DatabaseConfig {
             url: "postgres://herald:s3cret@db.example/herald".to_owned(),
             url_env: None,
+            lease_seconds: 30,
         };
         let shown = format!("{db:?}");
         assert!(!shown.contains("s3cret"), "{shown}");

@@ -15,6 +15,7 @@ use crate::channels::webhook::Webhook;
 use crate::clock::{SharedClock, SimulatedClock, SystemClock};
 use crate::config::{CONTENT_DIR, Config, LoadedConfig, Platform, ServerConfig};
 use crate::daemon::content::Loader;
+use crate::daemon::replica::Membership;
 use crate::daemon::server::{Auth, StatusServer};
 use crate::daemon::{Component, Handle, Settings, Snapshot};
 use crate::diag::{Report, Severity};
@@ -225,6 +226,9 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
     }
     let auth = server_auth(&config.server, &loaded.dir)?;
     let url = database_url(&config)?;
+    // SQLite is for one instance: a second `herald run` on the same file refuses to start. The
+    // lock is held until the process ends.
+    let single = crate::store::lock_single_instance(&url, &loaded.dir)?;
     let store = crate::store::open(&url, &loaded.dir).await?;
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -241,13 +245,16 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
         tokio::task::spawn_blocking(move || Snapshot::load(loaded, &dir, 1)).await?
     };
     let started_at = clock.now();
+    let host = crate::daemon::replica::host_name();
+    // The replica's id: unique per run, and telling people which machine and process it is.
     let owner = format!(
-        "{}-{}",
+        "{host}-{}-{:x}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default()
+            % (1 << 40)
     );
     let settings = Settings {
         grace: chrono::Duration::minutes(i64::from(config.publish.grace_minutes)),
@@ -255,6 +262,9 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
         owner,
         listen: config.server.listen.clone(),
         started_at,
+        lease: config.database.lease(),
+        // SQLite: locked above (or in memory), so no other process uses it.
+        exclusive: url.starts_with("sqlite:"),
     };
     tracing::info!(
         channels = ?channels.keys().collect::<Vec<_>>(),
@@ -262,6 +272,8 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
         posts = snapshot.calendar.posts.len(),
         held = snapshot.held.len(),
         database = %crate::config::redact_url(&url),
+        replica = %settings.owner,
+        lease_seconds = settings.lease.as_secs(),
         "herald run starting"
     );
     let inbox = Inbox::new(&loaded);
@@ -284,13 +296,16 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
         Box::new(Scheduler),
         Box::new(Publisher),
         Box::new(Notifier),
+        Box::new(Membership::new(host)),
         Box::new(StatusServer::new(listener, auth)),
     ];
     if !inbox.is_empty() {
         components.push(Box::new(inbox));
     }
     let drain = timeout + Duration::from_secs(15);
-    match crate::daemon::run(handle, components, shutdown_signal(), drain).await {
+    let result = crate::daemon::run(handle, components, shutdown_signal(), drain).await;
+    drop(single);
+    match result {
         Ok(()) => {
             tracing::info!("stopped");
             Ok(ExitStatus::Success)

@@ -6,13 +6,14 @@
 //! until the handle says stop; one that ends early or fails stops the others, so the process
 //! exits (and its supervisor restarts it) rather than running half-dead while reporting healthy.
 //!
-//! Components today: the content loader, the scheduler, the publisher, the alert notifier and the
-//! status server. The inbox (automatic replies) plugs in the same way: implement [`Component`]
+//! Components today: the content loader, the scheduler, the publisher, the alert notifier, the
+//! replica beat and the status server. The inbox (automatic replies) plugs in the same way: implement [`Component`]
 //! and add it to the list `herald run` passes to [`run`].
 
 pub mod content;
 pub mod metrics;
 pub mod page;
+pub mod replica;
 pub mod server;
 pub mod status;
 
@@ -80,6 +81,20 @@ pub struct Settings {
     pub listen: String,
     /// When the daemon started (on its clock).
     pub started_at: DateTime<Utc>,
+    /// How long a claim or lease holds without renewal, on the database's clock (see
+    /// [`crate::store::lease`]).
+    pub lease: Duration,
+    /// Whether this process knows no other uses the database (SQLite, locked at start): then a
+    /// claim it didn't make was left by an earlier run and is taken over at once, without waiting
+    /// for its lease to run out.
+    pub exclusive: bool,
+}
+
+impl Settings {
+    /// How often leases are renewed: a third of their length.
+    pub fn renew_every(&self) -> Duration {
+        self.lease / 3
+    }
 }
 
 /// The handle every component holds. Cloning is cheap.
@@ -158,6 +173,17 @@ impl Handle {
     /// The current instant on the one clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
+    }
+
+    /// The instant on the clock when `real` time will have passed (a simulated clock runs
+    /// faster): for waits measured in real time, like lease renewals.
+    pub fn after_real(&self, real: Duration) -> DateTime<Utc> {
+        let simulated = real.mul_f64(self.0.clock.speed().max(1e-3));
+        let now = self.now();
+        chrono::Duration::from_std(simulated)
+            .ok()
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(now)
     }
 
     /// The store.
@@ -269,6 +295,28 @@ impl Handle {
             () = self.0.finished.notified(), if signal.finished => Wake::Signal,
             () = self.0.reload.notified(), if signal.reload => Wake::Signal,
             Ok(()) = content.changed(), if signal.content => Wake::Signal,
+        }
+    }
+}
+
+/// Runs `work`, calling `renew` every `every` (real time) until it finishes: keeps a claim's
+/// lease alive while its request is in flight.
+pub async fn renewing<T, F>(
+    work: impl Future<Output = T>,
+    every: Duration,
+    mut renew: impl FnMut() -> F,
+) -> T
+where
+    F: Future<Output = ()>,
+{
+    tokio::pin!(work);
+    let start = tokio::time::Instant::now() + every;
+    let mut tick = tokio::time::interval_at(start, every.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tick.tick() => renew().await,
         }
     }
 }
@@ -398,6 +446,8 @@ mod tests {
             owner: "test".into(),
             listen: "127.0.0.1:0".into(),
             started_at: clock.now(),
+            lease: crate::store::DEFAULT_LEASE,
+            exclusive: true,
         };
         (
             Handle::new(clock, store, BTreeMap::new(), Vec::new(), settings, snapshot),

@@ -534,6 +534,24 @@ pub fn render(report: &StatusReport, config: &LoadedConfig) -> String {
                 }
                 out.push_str("</ul>\n");
             }
+            if !d.replica.is_empty() {
+                let others: Vec<String> = d
+                    .replicas
+                    .iter()
+                    .filter(|r| r.id != d.replica)
+                    .map(|r| format!("<code>{}</code>", escape(&r.id)))
+                    .collect();
+                let others = if others.is_empty() {
+                    "no other replica is running".to_owned()
+                } else {
+                    format!("also running: {}", others.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "<p>This page is from replica <code>{}</code>; {others}.</p>",
+                    escape(&d.replica)
+                );
+            }
         }
         None => out.push_str("<p>herald run is not answering: this is the journal as it stands.</p>\n"),
     }
@@ -616,6 +634,9 @@ mod tests {
                 problems: vec!["the <database> doesn't answer".to_owned()],
                 started_at: utc("2026-12-01T09:00:00Z"),
                 clock_speed: 1.0,
+                replica: "host-1-<a>".to_owned(),
+                replicas: vec![],
+                leases: vec![],
             }),
             published: vec![sent, sneaky],
             pending: vec![],
@@ -628,6 +649,7 @@ mod tests {
         let html = render(&report, &config());
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("replica <code>host-1-&lt;a&gt;</code>; no other replica is running"), "{html}");
         assert!(
             html.contains("href=\"https://social.example/@team/1?a=1&amp;b=%222%22\""),
             "{html}"

@@ -217,11 +217,16 @@ async fn readyz(State(app): State<App>, headers: HeaderMap) -> Response {
 
 async fn report(handle: &Handle) -> Result<StatusReport, crate::store::StoreError> {
     let problems = problems(handle).await;
+    let store = handle.store();
+    let settings = handle.settings();
     let daemon = DaemonInfo {
         healthy: problems.is_empty(),
         problems,
-        started_at: handle.settings().started_at,
+        started_at: settings.started_at,
         clock_speed: handle.clock().speed(),
+        replica: settings.owner.clone(),
+        replicas: store.live_replicas(settings.lease * 3).await.unwrap_or_default(),
+        leases: store.live_leases().await.unwrap_or_default(),
     };
     let snapshot = handle.content();
     StatusReport::build(handle.store().as_ref(), &snapshot, handle.now(), Some(daemon)).await
@@ -404,6 +409,8 @@ mod tests {
             owner: "test".into(),
             listen: "127.0.0.1:0".into(),
             started_at: clock.now(),
+            lease: crate::store::DEFAULT_LEASE,
+            exclusive: true,
         };
         let handle = Handle::new(clock, store, BTreeMap::new(), Vec::new(), settings, snapshot);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -533,7 +540,7 @@ mod tests {
         let p = crate::store::Planned::new("post", "outbox", long_ago, true);
         store.plan(&p, long_ago).await.unwrap();
         store
-            .claim(&p.key, "gone", "Hi", long_ago)
+            .claim(&p.key, "gone", "Hi", long_ago, crate::store::DEFAULT_LEASE)
             .await
             .unwrap()
             .unwrap();

@@ -30,6 +30,15 @@ pub struct DaemonInfo {
     pub started_at: DateTime<Utc>,
     /// Simulated seconds per real second (1: the system clock).
     pub clock_speed: f64,
+    /// This replica's id (the owner recorded on its claims and leases).
+    #[serde(default)]
+    pub replica: String,
+    /// The replicas that beat within three leases, this one included.
+    #[serde(default)]
+    pub replicas: Vec<crate::store::Replica>,
+    /// Who reads which inbox and sends the alerts.
+    #[serde(default)]
+    pub leases: Vec<crate::store::Lease>,
 }
 
 /// One journal row, for people and scripts.

@@ -9,8 +9,13 @@
 //! reply planned but not yet sent when herald stopped is sent after the restart if it is still
 //! right to send it (the team hasn't reopened, the platform's reply window is still open), and
 //! its text is written then, so "09:00 tomorrow" is true when it is read.
+//!
+//! With several replicas, each account's inbox is read by the holder of its `inbox:<account>`
+//! lease only (renewed every third of the lease; another replica takes it over when it runs out),
+//! which also sends its replies and crisis alerts. A reply claim carries a lease too: one left by
+//! a replica that stopped mid-send becomes unknown once it runs out, and is never resent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
@@ -25,7 +30,9 @@ use super::words::normalised;
 use crate::channels::{Channel, ChannelError, InboundMessage};
 use crate::config::{LoadedConfig, Platform};
 use crate::daemon::{Component, ComponentError, Handle, Signal, Wake};
-use crate::store::{MessageRecord, NewReply, Recorded, ReplyOutcome, ReplyRecord, StoreError};
+use crate::store::{
+    MessageRecord, NewReply, Recorded, ReplyOutcome, ReplyRecord, StoreError, inbox_lease,
+};
 
 /// Attempts before a reply that keeps meeting retryable errors is given up.
 pub const MAX_REPLY_ATTEMPTS: i64 = 5;
@@ -416,12 +423,15 @@ impl Inbox {
         Ok(())
     }
 
-    /// Sends every reply whose time has come.
-    async fn send_replies(&self, handle: &Handle) -> Result<(), StoreError> {
+    /// Sends every reply whose time has come, for the accounts whose inbox this replica holds.
+    async fn send_replies(&self, handle: &Handle, held: &BTreeSet<String>) -> Result<(), StoreError> {
         let store = handle.store();
-        for reply in store.due_replies(handle.now(), 50).await? {
+        for reply in store.due_replies(handle.now(), 200).await? {
             if handle.is_stopping() {
                 break;
+            }
+            if !held.contains(&reply.account) && self.accounts.iter().any(|(a, _)| *a == reply.account) {
+                continue;
             }
             self.send(handle, &reply).await?;
         }
@@ -484,16 +494,34 @@ impl Inbox {
             },
             &Target::for_message(platform, &message),
         );
-        let owner = &handle.settings().owner;
-        let Some(claimed) = store.claim_reply(&reply.key, owner, &composed.text, now).await? else {
+        let settings = handle.settings();
+        let owner = &settings.owner;
+        let Some(claimed) = store
+            .claim_reply(&reply.key, owner, &composed.text, now, settings.lease)
+            .await?
+        else {
             return Ok(());
         };
         let outcome = if composed.fits() {
             tracing::info!(key = %reply.key, account = %reply.account, purpose = purpose.as_str(), fit = ?composed.fit, "inbox: replying");
-            let limit = handle.settings().request_timeout + StdDuration::from_secs(10);
-            let result = tokio::time::timeout(limit, channel.reply(&message, &composed.text, &reply.key))
-                .await
-                .unwrap_or_else(|_| {
+            let limit = settings.request_timeout + StdDuration::from_secs(10);
+            // The claim's lease is renewed while the reply is in flight.
+            let (key, lease) = (reply.key.as_str(), settings.lease);
+            let result = crate::daemon::renewing(
+                tokio::time::timeout(limit, channel.reply(&message, &composed.text, key)),
+                settings.renew_every(),
+                || async move {
+                    match store.renew_reply_claim(key, owner, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::error!(key = %key, "inbox: the reply's lease ran out while sending")
+                        }
+                        Err(e) => tracing::warn!(key = %key, error = %e, "inbox: can't renew the reply's lease"),
+                    }
+                },
+            )
+            .await
+            .unwrap_or_else(|_| {
                     Err(ChannelError::Unknown {
                         message: format!("no answer within {}s", limit.as_secs()),
                     })
@@ -546,13 +574,56 @@ impl Inbox {
         Ok(())
     }
 
-    /// Delivers the alerts due. Returns whether some must be tried again.
-    async fn alert(&self, handle: &Handle) -> Result<bool, StoreError> {
-        if handle.alerts().is_empty() {
+    /// Takes or renews the lease on each account's inbox: one replica reads an inbox at a time,
+    /// and another takes over when its lease runs out.
+    async fn hold_leases(&self, handle: &Handle, held: &mut BTreeSet<String>) {
+        let settings = handle.settings();
+        for (account, _) in &self.accounts {
+            let name = inbox_lease(account);
+            match handle.store().acquire_lease(&name, &settings.owner, settings.lease).await {
+                Ok(true) => {
+                    if held.insert(account.clone()) {
+                        tracing::info!(account = %account, "inbox: reading this account (lease taken)");
+                    }
+                }
+                Ok(false) => {
+                    if held.remove(account) {
+                        tracing::warn!(account = %account, "inbox: another replica reads this account now");
+                    }
+                }
+                Err(e) => {
+                    // Without the database the lease can't be known to hold: stop reading.
+                    tracing::error!(account = %account, error = %e, "inbox: can't renew the lease");
+                    held.remove(account);
+                }
+            }
+        }
+    }
+
+    /// Gives up the leases held, on a clean stop, so another replica takes over at once.
+    async fn release_leases(&self, handle: &Handle, held: &mut BTreeSet<String>) {
+        for account in std::mem::take(held) {
+            if let Err(e) = handle
+                .store()
+                .release_lease(&inbox_lease(&account), &handle.settings().owner)
+                .await
+            {
+                tracing::warn!(account = %account, error = %e, "inbox: can't give up the lease");
+            }
+        }
+    }
+
+    /// Delivers the alerts due about the accounts whose inbox this replica holds. Returns
+    /// whether some must be tried again.
+    async fn alert(&self, handle: &Handle, held: &BTreeSet<String>) -> Result<bool, StoreError> {
+        if handle.alerts().is_empty() || held.is_empty() {
             return Ok(false);
         }
         let store = handle.store();
-        for message in store.alerts_due(20).await? {
+        for message in store.alerts_due(200).await? {
+            if !held.contains(&message.account) {
+                continue;
+            }
             let alert = CrisisAlert::for_message(&message);
             let mut delivered = true;
             for hook in handle.alerts() {
@@ -585,18 +656,23 @@ impl Component for Inbox {
 
     async fn run(self: Box<Self>, handle: Handle) -> Result<(), ComponentError> {
         let failed = |e: StoreError| ComponentError::new("inbox", e.to_string());
-        let taken = handle
-            .store()
-            .take_over_reply_claims(
-                &handle.settings().owner,
-                "herald stopped while this reply was being sent, so it may or may not have arrived: it is not sent again",
-                handle.now(),
-            )
-            .await
-            .map_err(failed)?;
-        for reply in &taken {
-            tracing::warn!(key = %reply.key, "inbox: a reply was interrupted by a stop; its outcome is unknown");
+        if handle.settings().exclusive {
+            // No other process uses this database: every claim left is from an earlier run.
+            let taken = handle
+                .store()
+                .take_over_reply_claims(
+                    &handle.settings().owner,
+                    "herald stopped while this reply was being sent, so it may or may not have arrived: it is not sent again",
+                    handle.now(),
+                )
+                .await
+                .map_err(failed)?;
+            for reply in &taken {
+                tracing::warn!(key = %reply.key, "inbox: a reply was interrupted by a stop; its outcome is unknown");
+            }
         }
+        let mut held: BTreeSet<String> = BTreeSet::new();
+        let mut expired_checked: Option<std::time::Instant> = None;
         if handle.alerts().is_empty() && !self.accounts.is_empty() {
             tracing::warn!(
                 "inbox: no webhook alert accounts, so crisis messages are answered and listed by `herald status` but nobody is alerted"
@@ -650,6 +726,7 @@ impl Component for Inbox {
                     .await
                     == Wake::Stop
                 {
+                    self.release_leases(&handle, &mut held).await;
                     return Ok(());
                 }
                 continue;
@@ -657,8 +734,27 @@ impl Component for Inbox {
             if paused_for.take().is_some() {
                 tracing::info!("inbox: content/replies.toml loads again: reading and answering");
             }
+            self.hold_leases(&handle, &mut held).await;
+            if expired_checked.is_none_or(|at| at.elapsed() >= handle.settings().renew_every()) {
+                match handle
+                    .store()
+                    .take_over_expired_reply_claims(
+                        "the replica sending this reply stopped renewing its claim, so it may or may not have arrived: it is not sent again",
+                        handle.now(),
+                    )
+                    .await
+                {
+                    Ok(taken) => {
+                        for reply in &taken {
+                            tracing::warn!(key = %reply.key, "inbox: a reply's lease ran out (its replica stopped); its outcome is unknown");
+                        }
+                        expired_checked = Some(std::time::Instant::now());
+                    }
+                    Err(e) => tracing::error!(error = %e, "inbox: can't look for replies left by a stopped replica"),
+                }
+            }
             for account in accounts.values_mut() {
-                if handle.is_stopping() || handle.now() < account.next_poll {
+                if handle.is_stopping() || handle.now() < account.next_poll || !held.contains(&account.name) {
                     continue;
                 }
                 match self.poll(&handle, account, &identities).await {
@@ -682,13 +778,20 @@ impl Component for Inbox {
                 }
             }
             let step = async {
-                self.send_replies(&handle).await?;
-                let retry_alerts = self.alert(&handle).await?;
+                self.send_replies(&handle, &held).await?;
+                let retry_alerts = self.alert(&handle, &held).await?;
                 let next_reply = handle.store().next_reply_retry().await?;
                 Ok::<_, StoreError>((retry_alerts, next_reply))
             };
             let now = handle.now();
-            let mut wake = accounts.values().map(|a| a.next_poll).min();
+            // Leases are renewed (or taken over from a stopped replica) every renewal period.
+            let renew = handle.after_real(handle.settings().renew_every());
+            let mut wake = accounts
+                .values()
+                .filter(|a| held.contains(&a.name))
+                .map(|a| a.next_poll)
+                .min()
+                .map_or(Some(renew), |w| Some(w.min(renew)));
             match step.await {
                 Ok((retry_alerts, next_reply)) => {
                     errors = 0;
@@ -708,6 +811,7 @@ impl Component for Inbox {
                 }
             }
             if handle.wait(wake.map(|w| w.max(now)), Signal::default()).await == Wake::Stop {
+                self.release_leases(&handle, &mut held).await;
                 return Ok(());
             }
         }
@@ -872,6 +976,8 @@ mod restart_tests {
             owner: "new".into(),
             listen: "127.0.0.1:0".into(),
             started_at: saturday,
+            lease: crate::store::DEFAULT_LEASE,
+            exclusive: true,
         };
         let snapshot = Snapshot::load(Arc::clone(&config), &dir.path().join("content"), 1);
         let handle = Handle::new(clock, store, channels, Vec::new(), settings, snapshot);
@@ -882,7 +988,7 @@ mod restart_tests {
         let interrupted = record(&handle, "m2", "closed", saturday).await;
         handle
             .store()
-            .claim_reply(&interrupted, "old", "Thanks", saturday)
+            .claim_reply(&interrupted, "old", "Thanks", saturday, crate::store::DEFAULT_LEASE)
             .await
             .unwrap()
             .unwrap();

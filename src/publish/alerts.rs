@@ -1,6 +1,7 @@
 //! The alert notifier component: tells the team, through the webhook accounts chosen in
 //! `[publish] alerts`, about each publication that failed, was missed, or has an unknown outcome
-//! that needs a person. Each is announced once: the journal records when it was.
+//! that needs a person. Each is announced once: the journal records when it was. With several
+//! replicas, only the holder of the `alerts` lease announces; another takes over when it stops.
 
 use async_trait::async_trait;
 
@@ -8,7 +9,7 @@ use super::local_words;
 use crate::channels::ChannelError;
 use crate::channels::webhook::Alert;
 use crate::daemon::{Component, ComponentError, Handle, Signal, Wake};
-use crate::store::{Entry, State};
+use crate::store::{ALERTS_LEASE, Entry, State};
 
 /// The notifier component.
 #[derive(Debug, Default)]
@@ -50,10 +51,35 @@ impl Component for Notifier {
             ..Signal::default()
         };
         let mut failures = 0u32;
+        let mut holding = false;
         loop {
             handle.beat(self.name());
             let mut retry = false;
-            if !handle.alerts().is_empty() {
+            // One replica at a time tells the team: the holder of the alerts lease.
+            let holder = if handle.alerts().is_empty() {
+                false
+            } else {
+                let settings = handle.settings();
+                match handle
+                    .store()
+                    .acquire_lease(ALERTS_LEASE, &settings.owner, settings.lease)
+                    .await
+                {
+                    Ok(held) => {
+                        if held != holding {
+                            tracing::info!(held, "alerts lease");
+                            holding = held;
+                        }
+                        held
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "can't take the alerts lease");
+                        retry = true;
+                        false
+                    }
+                }
+            };
+            if holder {
                 match handle.store().to_announce(50).await {
                     Ok(entries) => {
                         let hours = handle.content().config.office_hours(None);
@@ -94,10 +120,21 @@ impl Component for Notifier {
             failures = if retry { failures + 1 } else { 0 };
             let wait = (failures > 0).then(|| {
                 let real = std::time::Duration::from_secs(u64::from(failures.min(6)) * 5);
-                let simulated = real.mul_f64(handle.clock().speed().max(1.0));
-                handle.now() + chrono::Duration::from_std(simulated).unwrap_or(chrono::Duration::MAX)
+                handle.after_real(real)
             });
+            // The lease is renewed (or, by another replica, taken over) every renewal period.
+            let renew = (!handle.alerts().is_empty()).then(|| handle.after_real(handle.settings().renew_every()));
+            let wait = match (wait, renew) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if handle.wait(wait, signal).await == Wake::Stop {
+                if holding {
+                    let _ = handle
+                        .store()
+                        .release_lease(ALERTS_LEASE, &handle.settings().owner)
+                        .await;
+                }
                 return Ok(());
             }
         }

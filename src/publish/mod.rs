@@ -245,6 +245,12 @@ pub fn outcome(
     }
 }
 
+/// Why a claim left by an earlier run of a single instance is unknown.
+const INTERRUPTED: &str = "herald stopped while this was being sent, so it may or may not have been published";
+/// Why a claim whose lease ran out is unknown.
+const INTERRUPTED_REPLICA: &str =
+    "the replica sending this stopped renewing its claim (it stopped or lost the database), so it may or may not have been published";
+
 /// The publisher component.
 #[derive(Debug, Default)]
 pub struct Publisher;
@@ -354,8 +360,11 @@ impl Publisher {
                         recheck = Some(now);
                         break;
                     }
-                    let owner = &handle.settings().owner;
-                    let Some(claimed) = store.claim(&entry.key, owner, &publication.text, now).await? else {
+                    let settings = handle.settings();
+                    let Some(claimed) = store
+                        .claim(&entry.key, &settings.owner, &publication.text, now, settings.lease)
+                        .await?
+                    else {
                         continue;
                     };
                     let Some(channel) = channel.cloned() else { continue };
@@ -388,13 +397,36 @@ async fn send(handle: &Handle, claimed: &Entry, channel: &dyn Channel, publicati
     );
     // The channel has its own time-out; this one only guards against a channel that has none.
     let limit = handle.settings().request_timeout + Duration::from_secs(10);
-    let result = tokio::time::timeout(limit, channel.publish(publication))
-        .await
-        .unwrap_or_else(|_| {
-            Err(ChannelError::Unknown {
-                message: format!("no answer within {}s", limit.as_secs()),
-            })
-        });
+    let settings = handle.settings();
+    // The lease is renewed while the request is in flight, so no other replica takes it over.
+    let lost = std::sync::atomic::AtomicBool::new(false);
+    let result = crate::daemon::renewing(
+        tokio::time::timeout(limit, channel.publish(publication)),
+        settings.renew_every(),
+        || {
+            let lost = &lost;
+            async move {
+                match handle
+                    .store()
+                    .renew_claim(&claimed.key, &settings.owner, settings.lease)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) if !lost.swap(true, std::sync::atomic::Ordering::Relaxed) => {
+                        tracing::error!(key = %claimed.key, "the claim's lease ran out while sending (was this replica paused?); its outcome will be reconciled");
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(key = %claimed.key, error = %e, "can't renew the claim's lease"),
+                }
+            }
+        },
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(ChannelError::Unknown {
+            message: format!("no answer within {}s", limit.as_secs()),
+        })
+    });
     let now = handle.now();
     let outcome = outcome(result, claimed.attempts, now, handle.clock().speed());
     match &outcome {
@@ -447,18 +479,18 @@ impl Component for Publisher {
 
     async fn run(self: Box<Self>, handle: Handle) -> Result<(), ComponentError> {
         let failed = |e: crate::store::StoreError| ComponentError::new("publisher", e.to_string());
-        let taken = handle
-            .store()
-            .take_over_claims(
-                &handle.settings().owner,
-                "herald stopped while this was being sent, so it may or may not have been published",
-                handle.now(),
-            )
-            .await
-            .map_err(failed)?;
-        for entry in &taken {
-            tracing::warn!(key = %entry.key, "found a send interrupted by a stop; reconciling");
+        if handle.settings().exclusive {
+            // No other process uses this database: every claim left is from an earlier run.
+            let taken = handle
+                .store()
+                .take_over_claims(&handle.settings().owner, INTERRUPTED, handle.now())
+                .await
+                .map_err(failed)?;
+            for entry in &taken {
+                tracing::warn!(key = %entry.key, "found a send interrupted by a stop; reconciling");
+            }
         }
+        let mut expired_checked: Option<Instant> = None;
         let mut inflight = tokio::task::JoinSet::new();
         let sending = Arc::new(std::sync::Mutex::new(HashSet::new()));
         let mut reconcile_retry = HashMap::new();
@@ -472,6 +504,17 @@ impl Component for Publisher {
             handle.beat(self.name());
             while inflight.try_join_next().is_some() {}
             let step = async {
+                // Claims of a replica that stopped mid-send: their leases run out.
+                if expired_checked.is_none_or(|at| at.elapsed() >= handle.settings().renew_every()) {
+                    for entry in handle
+                        .store()
+                        .take_over_expired_claims(INTERRUPTED_REPLICA, handle.now())
+                        .await?
+                    {
+                        tracing::warn!(key = %entry.key, owner = entry.claimed_by.as_deref().unwrap_or(""), "a send's lease ran out (its replica stopped); reconciling");
+                    }
+                    expired_checked = Some(Instant::now());
+                }
                 Self::reconcile(&handle, &mut reconcile_retry).await?;
                 let recheck = Self::pass(&handle, &mut inflight, &sending).await?;
                 let next = handle.store().next_planned().await?;
@@ -483,11 +526,13 @@ impl Component for Publisher {
                     let now = handle.now();
                     // A due row that is held or in flight must not make this loop spin.
                     let next = next.filter(|n| *n > now);
-                    match (recheck, next) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    }
-                    .map(|t| t.max(now))
+                    // Look for expired leases of other replicas at least once a renewal period.
+                    let leases = handle.after_real(handle.settings().renew_every());
+                    let wake = match (recheck, next) {
+                        (Some(a), Some(b)) => a.min(b),
+                        (a, b) => a.or(b).unwrap_or(leases),
+                    };
+                    Some(wake.min(leases).max(now))
                 }
                 Err(e) => {
                     errors += 1;

@@ -281,13 +281,15 @@ pub trait InboxStore: Send + Sync {
     /// The earliest retry of a planned reply.
     async fn next_reply_retry(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// Claims a planned reply for `owner`, recording the text about to be sent.
+    /// Claims a planned reply for `owner`, recording the text about to be sent, with a lease of
+    /// `lease` on the database's clock (see [`super::lease`]).
     async fn claim_reply(
         &self,
         key: &str,
         owner: &str,
         text: &str,
         now: DateTime<Utc>,
+        lease: std::time::Duration,
     ) -> Result<Option<ReplyRecord>, StoreError>;
 
     /// Records how a claimed attempt ended (only the owner can).
@@ -302,7 +304,9 @@ pub trait InboxStore: Send + Sync {
     /// Drops a planned reply that is no longer right to send.
     async fn drop_reply(&self, key: &str, reason: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
-    /// Claims held by anyone but `owner` become unknown (never resent). Returns them.
+    /// Claims held by anyone but `owner` become unknown (never resent). Returns them. Only for a
+    /// single instance that knows no other runs (SQLite); replicas take over expired leases
+    /// ([`super::LeaseStore::take_over_expired_reply_claims`]).
     async fn take_over_reply_claims(
         &self,
         owner: &str,
@@ -543,11 +547,13 @@ macro_rules! inbox_impl {
                 owner: &str,
                 text: &str,
                 now: chrono::DateTime<chrono::Utc>,
+                lease: std::time::Duration,
             ) -> Result<Option<$crate::store::inbox::ReplyRecord>, $crate::store::StoreError> {
                 let sql = format!(
                     "UPDATE inbox_replies SET state = 'claimed', claimed_by = $2, claimed_at = $3, text = $4, \
-                     attempts = attempts + 1, next_attempt_at = NULL, updated_at = $3 \
-                     WHERE key = $1 AND state = 'planned' RETURNING {}",
+                     attempts = attempts + 1, next_attempt_at = NULL, updated_at = $3, lease_until = {NOW_MS} + $5 \
+                     WHERE key = (SELECT key FROM inbox_replies WHERE key = $1 AND state = 'planned'{SKIP_LOCKED}) \
+                     AND state = 'planned' RETURNING {}",
                     $crate::store::inbox::REPLY_COLUMNS
                 );
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -555,6 +561,7 @@ macro_rules! inbox_impl {
                     .bind(owner)
                     .bind($crate::store::journal::precise(now))
                     .bind(text)
+                    .bind($crate::store::lease::millis(lease))
                     .fetch_optional(&self.pool)
                     .await?)
             }
@@ -568,7 +575,7 @@ macro_rules! inbox_impl {
             ) -> Result<bool, $crate::store::StoreError> {
                 use $crate::store::inbox::ReplyOutcome;
                 use $crate::store::journal::precise;
-                const WHERE: &str = " WHERE key = $1 AND state = 'claimed' AND claimed_by = $2";
+                const WHERE: &str = ", lease_until = NULL WHERE key = $1 AND state = 'claimed' AND claimed_by = $2";
                 let now = precise(now);
                 let query = match outcome {
                     ReplyOutcome::Sent { id, url } => sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -634,7 +641,7 @@ macro_rules! inbox_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<$crate::store::inbox::ReplyRecord>, $crate::store::StoreError> {
                 let sql = format!(
-                    "UPDATE inbox_replies SET state = 'unknown', reason = $2, updated_at = $3 \
+                    "UPDATE inbox_replies SET state = 'unknown', reason = $2, updated_at = $3, lease_until = NULL \
                      WHERE state = 'claimed' AND claimed_by <> $1 RETURNING {}",
                     $crate::store::inbox::REPLY_COLUMNS
                 );
@@ -899,14 +906,14 @@ mod tests {
             let r = reply("1", "pat", monday);
             store.record_message(&m, Some(&r), now).await.unwrap();
             let claimed = store
-                .claim_reply(&r.key, "a", "Thanks", now)
+                .claim_reply(&r.key, "a", "Thanks", now, crate::store::DEFAULT_LEASE)
                 .await
                 .unwrap()
                 .unwrap();
             assert_eq!((claimed.state, claimed.attempts), (ReplyState::Claimed, 1));
             assert!(
                 store
-                    .claim_reply(&r.key, "b", "Thanks", now)
+                    .claim_reply(&r.key, "b", "Thanks", now, crate::store::DEFAULT_LEASE)
                     .await
                     .unwrap()
                     .is_none()
@@ -919,7 +926,7 @@ mod tests {
             assert_eq!(store.next_reply_retry().await.unwrap(), Some(later));
             assert_eq!(store.due_replies(later, 10).await.unwrap().len(), 1);
             store
-                .claim_reply(&r.key, "a", "Thanks", later)
+                .claim_reply(&r.key, "a", "Thanks", later, crate::store::DEFAULT_LEASE)
                 .await
                 .unwrap()
                 .unwrap();
@@ -971,7 +978,7 @@ mod tests {
                 .await
                 .unwrap();
             store
-                .claim_reply(&r.key, "old", "Thanks", now)
+                .claim_reply(&r.key, "old", "Thanks", now, crate::store::DEFAULT_LEASE)
                 .await
                 .unwrap()
                 .unwrap();
@@ -984,7 +991,7 @@ mod tests {
             assert!(store.due_replies(now, 10).await.unwrap().is_empty());
             assert!(
                 store
-                    .claim_reply(&r.key, "new", "Thanks", now)
+                    .claim_reply(&r.key, "new", "Thanks", now, crate::store::DEFAULT_LEASE)
                     .await
                     .unwrap()
                     .is_none()

@@ -289,11 +289,15 @@ macro_rules! store_impl {
             owner: &str,
             text: &str,
             now: chrono::DateTime<chrono::Utc>,
+            lease: std::time::Duration,
         ) -> Result<Option<$crate::store::journal::Entry>, $crate::store::StoreError> {
+            // PostgreSQL skips a row another replica is claiming this instant rather than
+            // waiting for it; the state check alone keeps a claim single in both backends.
             let sql = format!(
                 "UPDATE publications SET state = 'claimed', claimed_by = $2, claimed_at = $3, text = $4, \
-                 attempts = attempts + 1, next_attempt_at = NULL, updated_at = $3 \
-                 WHERE key = $1 AND state = 'planned' RETURNING {}",
+                 attempts = attempts + 1, next_attempt_at = NULL, updated_at = $3, lease_until = {NOW_MS} + $5 \
+                 WHERE key = (SELECT key FROM publications WHERE key = $1 AND state = 'planned'{SKIP_LOCKED}) \
+                 AND state = 'planned' RETURNING {}",
                 $crate::store::journal::COLUMNS
             );
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -301,6 +305,7 @@ macro_rules! store_impl {
                 .bind(owner)
                 .bind($crate::store::journal::precise(now))
                 .bind(text)
+                .bind($crate::store::lease::millis(lease))
                 .fetch_optional(&self.pool)
                 .await?)
         }
@@ -313,7 +318,7 @@ macro_rules! store_impl {
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<bool, $crate::store::StoreError> {
             use $crate::store::journal::{Outcome, precise};
-            const WHERE: &str = " WHERE key = $1 AND state = 'claimed' AND claimed_by = $2";
+            const WHERE: &str = ", lease_until = NULL WHERE key = $1 AND state = 'claimed' AND claimed_by = $2";
             let now = precise(now);
             let query = match outcome {
                 Outcome::Sent { id, url } => sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -384,7 +389,7 @@ macro_rules! store_impl {
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<Vec<$crate::store::journal::Entry>, $crate::store::StoreError> {
             let sql = format!(
-                "UPDATE publications SET state = 'unknown', reason = $2, updated_at = $3 \
+                "UPDATE publications SET state = 'unknown', reason = $2, updated_at = $3, lease_until = NULL \
                  WHERE state = 'claimed' AND claimed_by <> $1 RETURNING {}",
                 $crate::store::journal::COLUMNS
             );
@@ -555,12 +560,12 @@ mod tests {
             assert_eq!(due_now.len(), 1);
             assert_eq!(due_now[0].state, State::Planned);
 
-            let claimed = store.claim(&p.key, "a", "Hello", due).await.unwrap().unwrap();
+            let claimed = store.claim(&p.key, "a", "Hello", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
             assert_eq!((claimed.state, claimed.attempts), (State::Claimed, 1));
             assert_eq!(claimed.text.as_deref(), Some("Hello"));
             // A second claimant loses, whoever it is.
-            assert!(store.claim(&p.key, "b", "Hello", due).await.unwrap().is_none());
-            assert!(store.claim(&p.key, "a", "Hello", due).await.unwrap().is_none());
+            assert!(store.claim(&p.key, "b", "Hello", due, crate::store::DEFAULT_LEASE).await.unwrap().is_none());
+            assert!(store.claim(&p.key, "a", "Hello", due, crate::store::DEFAULT_LEASE).await.unwrap().is_none());
             // Only the owner records the result.
             let sent = Outcome::Sent {
                 id: "1".into(),
@@ -598,7 +603,7 @@ mod tests {
             let due = at("2026-12-01T10:00:00Z");
             let p = Planned::new("p", "site", due, true);
             store.plan(&p, due).await.unwrap();
-            store.claim(&p.key, "a", "Hi", due).await.unwrap().unwrap();
+            store.claim(&p.key, "a", "Hi", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
             let retry_at = due + chrono::Duration::seconds(30);
             let retry = Outcome::RetryAt(retry_at, "503 Service Unavailable".into());
             assert!(store.finish(&p.key, "a", &retry, due).await.unwrap());
@@ -612,7 +617,7 @@ mod tests {
             assert_eq!(store.next_planned().await.unwrap(), Some(retry_at));
             let again = store.due(retry_at, 10).await.unwrap();
             assert_eq!(again[0].reason.as_deref(), Some("503 Service Unavailable"));
-            let second = store.claim(&p.key, "a", "Hi", retry_at).await.unwrap().unwrap();
+            let second = store.claim(&p.key, "a", "Hi", retry_at, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
             assert_eq!(second.attempts, 2);
             assert_eq!(second.next_attempt_at, None);
 
@@ -660,9 +665,9 @@ mod tests {
                     .unwrap();
             }
             for key in &keys[..3] {
-                store.claim(key, "old", "Hi", due).await.unwrap().unwrap();
+                store.claim(key, "old", "Hi", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
             }
-            store.claim(&keys[3], "new", "Hi", due).await.unwrap().unwrap();
+            store.claim(&keys[3], "new", "Hi", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
             let taken = store
                 .take_over_claims("new", "herald stopped while sending", due)
                 .await
@@ -720,7 +725,7 @@ mod tests {
                 let key = p.key.clone();
                 tasks.push(tokio::spawn(async move {
                     store
-                        .claim(&key, &format!("w{i}"), "Hi", due)
+                        .claim(&key, &format!("w{i}"), "Hi", due, crate::store::DEFAULT_LEASE)
                         .await
                         .unwrap()
                         .is_some()

@@ -7,6 +7,7 @@
 
 pub mod inbox;
 pub mod journal;
+pub mod lease;
 mod postgres;
 mod sqlite;
 
@@ -21,6 +22,7 @@ pub use inbox::{
     InboxStore, MessageRecord, NewReply, Recorded, ReplyOutcome, ReplyRecord, ReplyState, SenderHistory,
 };
 pub use journal::{Entry, Outcome, Planned, Settled, State};
+pub use lease::{ALERTS_LEASE, DEFAULT_LEASE, Lease, LeaseStore, Replica, inbox_lease};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -56,12 +58,30 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// Another `herald run` uses this SQLite database.
+    #[error(
+        "another `herald run` is using {}: SQLite is for one instance; stop the other one, or use \
+         PostgreSQL (database.url = \"postgres://…\") to run several replicas",
+        path.display()
+    )]
+    InUse {
+        /// The database file.
+        path: std::path::PathBuf,
+    },
+    /// The lock file can't be opened or locked.
+    #[error("can't lock {}: {reason}", path.display())]
+    Lock {
+        /// The lock file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// herald's durable state. Implemented once per backend. The inbox's records are the
 /// [`InboxStore`] part.
 #[async_trait]
-pub trait Store: InboxStore + Send + Sync + fmt::Debug {
+pub trait Store: InboxStore + LeaseStore + Send + Sync + fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 
@@ -88,13 +108,16 @@ pub trait Store: InboxStore + Send + Sync + fmt::Debug {
     async fn next_planned(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Claims a planned publication for `owner`, recording the text about to be sent: one atomic
-    /// conditional update, so only one claimant can win. `None` if it is no longer planned.
+    /// conditional update, so only one claimant can win. `None` if it is no longer planned. The
+    /// claim holds for `lease` on the database's clock unless renewed
+    /// ([`LeaseStore::renew_claim`]).
     async fn claim(
         &self,
         key: &str,
         owner: &str,
         text: &str,
         now: DateTime<Utc>,
+        lease: std::time::Duration,
     ) -> Result<Option<Entry>, StoreError>;
 
     /// Records how a claimed attempt ended. Only the claim's owner can; returns whether it did.
@@ -116,7 +139,9 @@ pub trait Store: InboxStore + Send + Sync + fmt::Debug {
     ) -> Result<bool, StoreError>;
 
     /// Claims held by anyone but `owner` (a process that stopped mid-send) become unknown: the
-    /// request may have left. Returns them.
+    /// request may have left. Returns them. Only for a single instance that knows no other runs
+    /// (SQLite, locked by [`lock_single_instance`]): replicas take over expired leases instead
+    /// ([`LeaseStore::take_over_expired_claims`]).
     async fn take_over_claims(
         &self,
         owner: &str,
@@ -161,6 +186,17 @@ pub async fn open(url: &str, base_dir: &Path) -> Result<Arc<dyn Store>, StoreErr
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// For `herald run`: makes sure no other `herald run` uses a SQLite database, and holds a lock
+/// (the returned file) while the daemon runs. PostgreSQL needs none: replicas share it through
+/// leases. `Ok(None)` when there is nothing to lock.
+pub fn lock_single_instance(url: &str, base_dir: &Path) -> Result<Option<std::fs::File>, StoreError> {
+    if url.starts_with("sqlite:") {
+        SqliteStore::lock_single_instance(url, base_dir)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Opens the store a URL names for reading, creating and migrating nothing: `Ok(None)` when it

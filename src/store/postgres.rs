@@ -16,6 +16,11 @@ pub struct PostgresStore {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The database's clock in milliseconds since 1970 (the time now, not the transaction's start).
+const NOW_MS: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+/// A claim skips rows another replica has locked this instant instead of waiting for them.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
 impl PostgresStore {
     /// Connects to the database a `postgres://` URL names.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -39,3 +44,4 @@ impl PostgresStore {
 
 super::journal::store_impl!(PostgresStore, Backend::Postgres);
 super::inbox::inbox_impl!(PostgresStore);
+super::lease::lease_impl!(PostgresStore);

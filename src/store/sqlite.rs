@@ -18,6 +18,11 @@ pub struct SqliteStore {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The database's clock in milliseconds since 1970.
+const NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+/// A write locks the whole database, so there are no row locks to skip.
+const SKIP_LOCKED: &str = "";
+
 impl SqliteStore {
     /// Opens (creating if needed) the database a `sqlite:` URL names; a relative file is resolved
     /// against `base_dir`.
@@ -79,6 +84,36 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// Takes the lock that lets one `herald run` at a time use the database a `sqlite:` URL
+    /// names: a lock on `FILE.lock` next to it, which the system releases when the process ends
+    /// however it ends. `Ok(None)` for an in-memory database.
+    pub fn lock_single_instance(url: &str, base_dir: &Path) -> Result<Option<std::fs::File>, StoreError> {
+        let (_, file) = Self::options(url, base_dir, true)?;
+        let Some(file) = file else {
+            return Ok(None);
+        };
+        let mut name = file.clone().into_os_string();
+        name.push(".lock");
+        let path = std::path::PathBuf::from(name);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| StoreError::Lock {
+                path: path.clone(),
+                reason: source.to_string(),
+            })?;
+        match lock.try_lock() {
+            Ok(()) => Ok(Some(lock)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse { path: file }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Lock {
+                path,
+                reason: source.to_string(),
+            }),
+        }
+    }
+
     /// The connection pool, for backend-specific code.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -87,3 +122,4 @@ impl SqliteStore {
 
 super::journal::store_impl!(SqliteStore, Backend::Sqlite);
 super::inbox::inbox_impl!(SqliteStore);
+super::lease::lease_impl!(SqliteStore);

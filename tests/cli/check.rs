@@ -129,7 +129,7 @@ fn in_past_is_only_for_posts_that_never_went_out() {
         let planned = Planned::new("2026-12/pharmacy-first", "outbox", due, true);
         assert!(store.plan(&planned, due).await.unwrap());
         store
-            .claim(&planned.key, "test", "text", due)
+            .claim(&planned.key, "test", "text", due, herald::store::DEFAULT_LEASE)
             .await
             .unwrap()
             .unwrap();
