@@ -18,10 +18,10 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::*;
 
-const TEAM_TOKEN: &str = "team-token-1a2b";
+pub(super) const TEAM_TOKEN: &str = "team-token-1a2b";
 const TRUST_TOKEN: &str = "trust-token-3c4d";
 
-fn account(id: &str, acct: &str, bot: bool) -> Value {
+pub(super) fn account(id: &str, acct: &str, bot: bool) -> Value {
     json!({
         "id": id, "username": acct.split('@').next().unwrap(), "acct": acct,
         "display_name": acct, "locked": false, "bot": bot, "discoverable": true, "group": false,
@@ -52,7 +52,7 @@ struct Inbox {
 }
 
 #[derive(Clone, Default)]
-struct Fake(Arc<Mutex<Inbox>>);
+pub(super) struct Fake(Arc<Mutex<Inbox>>);
 
 fn id_of(v: &Value) -> u64 {
     v["id"].as_str().unwrap().parse().unwrap()
@@ -159,7 +159,7 @@ impl Respond for Post {
 }
 
 impl Fake {
-    fn mention(&self, id: u64, from: &Value, text: &str, at: &str) {
+    pub(super) fn mention(&self, id: u64, from: &Value, text: &str, at: &str) {
         let s = status(&id.to_string(), text, "public", from, at);
         self.0.lock().unwrap().notifications.push(json!({
             "id": id.to_string(), "type": "mention", "created_at": at, "account": from, "status": s
@@ -179,7 +179,7 @@ impl Fake {
     }
 }
 
-async fn mastodon(fake: &Fake) -> MockServer {
+pub(super) async fn mastodon(fake: &Fake) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/accounts/verify_credentials"))
@@ -205,7 +205,7 @@ async fn mastodon(fake: &Fake) -> MockServer {
 }
 
 /// The statuses herald posted, as (in_reply_to_id, status text, visibility).
-async fn replies(server: &MockServer) -> Vec<(String, String, String)> {
+pub(super) async fn replies(server: &MockServer) -> Vec<(String, String, String)> {
     server
         .received_requests()
         .await

@@ -7,6 +7,7 @@ mod clock_change;
 mod inbox;
 mod page;
 mod publish;
+mod replicas;
 mod restart;
 mod retries;
 mod story;
@@ -59,6 +60,17 @@ impl Project {
             port,
             env: Vec::new(),
         }
+    }
+
+    /// A project whose herald.toml has `database` as its `[database]` table (e.g. a PostgreSQL
+    /// URL from the environment), then `accounts_and_more`.
+    pub fn with_database(database: &str, accounts_and_more: &str) -> Project {
+        let project = Project::new(accounts_and_more);
+        let config = std::fs::read_to_string(project.path().join("herald.toml"))
+            .unwrap()
+            .replace("[database]\nurl = \"sqlite://herald.db\"\n", &format!("[database]\n{database}\n"));
+        std::fs::write(project.path().join("herald.toml"), config).unwrap();
+        project
     }
 
     pub fn path(&self) -> &Path {
@@ -277,4 +289,38 @@ pub async fn requests_with(server: &wiremock::MockServer, field: &str, value: &s
         .iter()
         .filter(|r| serde_json::from_slice::<Value>(&r.body).is_ok_and(|b| b[field].as_str() == Some(value)))
         .count()
+}
+
+/// The URL of a fresh, empty PostgreSQL database on the server `HERALD_TEST_POSTGRES_URL` names,
+/// or `None` (with a note) when it isn't set. CI sets it and `HERALD_REQUIRE_POSTGRES=1`, so the
+/// tests that need it can't silently skip there.
+pub async fn fresh_postgres() -> Option<String> {
+    use sqlx::Connection;
+    let Ok(admin) = std::env::var("HERALD_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("HERALD_REQUIRE_POSTGRES").is_err(),
+            "HERALD_REQUIRE_POSTGRES is set but HERALD_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("skipped: set HERALD_TEST_POSTGRES_URL to a PostgreSQL server to run this test");
+        return None;
+    };
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to test postgres");
+    let name = format!(
+        "herald_daemon_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    // The name is made here from digits only.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let mut url = url::Url::parse(&admin).expect("postgres url");
+    url.set_path(&name);
+    Some(url.to_string())
 }
