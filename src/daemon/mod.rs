@@ -301,11 +301,7 @@ impl Handle {
 
 /// Runs `work`, calling `renew` every `every` (real time) until it finishes: keeps a claim's
 /// lease alive while its request is in flight.
-pub async fn renewing<T, F>(
-    work: impl Future<Output = T>,
-    every: Duration,
-    mut renew: impl FnMut() -> F,
-) -> T
+pub async fn renewing<T, F>(work: impl Future<Output = T>, every: Duration, mut renew: impl FnMut() -> F) -> T
 where
     F: Future<Output = ()>,
 {

@@ -649,7 +649,10 @@ mod tests {
         let html = render(&report, &config());
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(html.contains("replica <code>host-1-&lt;a&gt;</code>; no other replica is running"), "{html}");
+        assert!(
+            html.contains("replica <code>host-1-&lt;a&gt;</code>; no other replica is running"),
+            "{html}"
+        );
         assert!(
             html.contains("href=\"https://social.example/@team/1?a=1&amp;b=%222%22\""),
             "{html}"

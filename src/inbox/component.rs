@@ -30,9 +30,7 @@ use super::words::normalised;
 use crate::channels::{Channel, ChannelError, InboundMessage};
 use crate::config::{LoadedConfig, Platform};
 use crate::daemon::{Component, ComponentError, Handle, Signal, Wake};
-use crate::store::{
-    MessageRecord, NewReply, Recorded, ReplyOutcome, ReplyRecord, StoreError, inbox_lease,
-};
+use crate::store::{MessageRecord, NewReply, Recorded, ReplyOutcome, ReplyRecord, StoreError, inbox_lease};
 
 /// Attempts before a reply that keeps meeting retryable errors is given up.
 pub const MAX_REPLY_ATTEMPTS: i64 = 5;
@@ -516,16 +514,18 @@ impl Inbox {
                         Ok(false) => {
                             tracing::error!(key = %key, "inbox: the reply's lease ran out while sending")
                         }
-                        Err(e) => tracing::warn!(key = %key, error = %e, "inbox: can't renew the reply's lease"),
+                        Err(e) => {
+                            tracing::warn!(key = %key, error = %e, "inbox: can't renew the reply's lease")
+                        }
                     }
                 },
             )
             .await
             .unwrap_or_else(|_| {
-                    Err(ChannelError::Unknown {
-                        message: format!("no answer within {}s", limit.as_secs()),
-                    })
-                });
+                Err(ChannelError::Unknown {
+                    message: format!("no answer within {}s", limit.as_secs()),
+                })
+            });
             reply_outcome(result, claimed.attempts, handle.now(), handle.clock().speed())
         } else {
             let over: Vec<String> = composed
@@ -580,7 +580,11 @@ impl Inbox {
         let settings = handle.settings();
         for (account, _) in &self.accounts {
             let name = inbox_lease(account);
-            match handle.store().acquire_lease(&name, &settings.owner, settings.lease).await {
+            match handle
+                .store()
+                .acquire_lease(&name, &settings.owner, settings.lease)
+                .await
+            {
                 Ok(true) => {
                     if held.insert(account.clone()) {
                         tracing::info!(account = %account, "inbox: reading this account (lease taken)");
@@ -988,7 +992,13 @@ mod restart_tests {
         let interrupted = record(&handle, "m2", "closed", saturday).await;
         handle
             .store()
-            .claim_reply(&interrupted, "old", "Thanks", saturday, crate::store::DEFAULT_LEASE)
+            .claim_reply(
+                &interrupted,
+                "old",
+                "Thanks",
+                saturday,
+                crate::store::DEFAULT_LEASE,
+            )
             .await
             .unwrap()
             .unwrap();

@@ -123,7 +123,8 @@ impl Component for Notifier {
                 handle.after_real(real)
             });
             // The lease is renewed (or, by another replica, taken over) every renewal period.
-            let renew = (!handle.alerts().is_empty()).then(|| handle.after_real(handle.settings().renew_every()));
+            let renew =
+                (!handle.alerts().is_empty()).then(|| handle.after_real(handle.settings().renew_every()));
             let wait = match (wait, renew) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

@@ -246,10 +246,10 @@ pub fn outcome(
 }
 
 /// Why a claim left by an earlier run of a single instance is unknown.
-const INTERRUPTED: &str = "herald stopped while this was being sent, so it may or may not have been published";
+const INTERRUPTED: &str =
+    "herald stopped while this was being sent, so it may or may not have been published";
 /// Why a claim whose lease ran out is unknown.
-const INTERRUPTED_REPLICA: &str =
-    "the replica sending this stopped renewing its claim (it stopped or lost the database), so it may or may not have been published";
+const INTERRUPTED_REPLICA: &str = "the replica sending this stopped renewing its claim (it stopped or lost the database), so it may or may not have been published";
 
 /// The publisher component.
 #[derive(Debug, Default)]
@@ -362,7 +362,13 @@ impl Publisher {
                     }
                     let settings = handle.settings();
                     let Some(claimed) = store
-                        .claim(&entry.key, &settings.owner, &publication.text, now, settings.lease)
+                        .claim(
+                            &entry.key,
+                            &settings.owner,
+                            &publication.text,
+                            now,
+                            settings.lease,
+                        )
                         .await?
                     else {
                         continue;

@@ -560,12 +560,28 @@ mod tests {
             assert_eq!(due_now.len(), 1);
             assert_eq!(due_now[0].state, State::Planned);
 
-            let claimed = store.claim(&p.key, "a", "Hello", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
+            let claimed = store
+                .claim(&p.key, "a", "Hello", due, crate::store::DEFAULT_LEASE)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!((claimed.state, claimed.attempts), (State::Claimed, 1));
             assert_eq!(claimed.text.as_deref(), Some("Hello"));
             // A second claimant loses, whoever it is.
-            assert!(store.claim(&p.key, "b", "Hello", due, crate::store::DEFAULT_LEASE).await.unwrap().is_none());
-            assert!(store.claim(&p.key, "a", "Hello", due, crate::store::DEFAULT_LEASE).await.unwrap().is_none());
+            assert!(
+                store
+                    .claim(&p.key, "b", "Hello", due, crate::store::DEFAULT_LEASE)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(
+                store
+                    .claim(&p.key, "a", "Hello", due, crate::store::DEFAULT_LEASE)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
             // Only the owner records the result.
             let sent = Outcome::Sent {
                 id: "1".into(),
@@ -603,7 +619,11 @@ mod tests {
             let due = at("2026-12-01T10:00:00Z");
             let p = Planned::new("p", "site", due, true);
             store.plan(&p, due).await.unwrap();
-            store.claim(&p.key, "a", "Hi", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
+            store
+                .claim(&p.key, "a", "Hi", due, crate::store::DEFAULT_LEASE)
+                .await
+                .unwrap()
+                .unwrap();
             let retry_at = due + chrono::Duration::seconds(30);
             let retry = Outcome::RetryAt(retry_at, "503 Service Unavailable".into());
             assert!(store.finish(&p.key, "a", &retry, due).await.unwrap());
@@ -617,7 +637,11 @@ mod tests {
             assert_eq!(store.next_planned().await.unwrap(), Some(retry_at));
             let again = store.due(retry_at, 10).await.unwrap();
             assert_eq!(again[0].reason.as_deref(), Some("503 Service Unavailable"));
-            let second = store.claim(&p.key, "a", "Hi", retry_at, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
+            let second = store
+                .claim(&p.key, "a", "Hi", retry_at, crate::store::DEFAULT_LEASE)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(second.attempts, 2);
             assert_eq!(second.next_attempt_at, None);
 
@@ -665,9 +689,17 @@ mod tests {
                     .unwrap();
             }
             for key in &keys[..3] {
-                store.claim(key, "old", "Hi", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
+                store
+                    .claim(key, "old", "Hi", due, crate::store::DEFAULT_LEASE)
+                    .await
+                    .unwrap()
+                    .unwrap();
             }
-            store.claim(&keys[3], "new", "Hi", due, crate::store::DEFAULT_LEASE).await.unwrap().unwrap();
+            store
+                .claim(&keys[3], "new", "Hi", due, crate::store::DEFAULT_LEASE)
+                .await
+                .unwrap()
+                .unwrap();
             let taken = store
                 .take_over_claims("new", "herald stopped while sending", due)
                 .await

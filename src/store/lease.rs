@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::StoreError;
 use super::inbox::ReplyRecord;
 use super::journal::Entry;
-use super::StoreError;
 use chrono::{DateTime, Utc};
 
 /// The lease length when `[database] lease_seconds` isn't set.
@@ -365,7 +365,12 @@ mod tests {
             }
             assert_eq!(winners.len(), keys.len(), "{:?}", store.backend());
             for (key, owners) in &winners {
-                assert_eq!(owners.len(), 1, "{key} won by {owners:?} on {:?}", store.backend());
+                assert_eq!(
+                    owners.len(),
+                    1,
+                    "{key} won by {owners:?} on {:?}",
+                    store.backend()
+                );
                 let entry = store.entry(key).await.unwrap().unwrap();
                 assert_eq!(entry.claimed_by.as_deref(), Some(owners[0]));
             }
@@ -378,15 +383,32 @@ mod tests {
         for (store, _guard) in testing::all().await {
             let backend = store.backend();
             let due = at("2026-12-01T10:00:00Z");
-            let [dead, live, renewed] = ["dead", "live", "renewed"].map(|id| Planned::new(id, "site", due, true));
+            let [dead, live, renewed] =
+                ["dead", "live", "renewed"].map(|id| Planned::new(id, "site", due, true));
             for p in [&dead, &live, &renewed] {
                 store.plan(p, due).await.unwrap();
             }
-            store.claim(&dead.key, "gone", "Hi", due, SHORT).await.unwrap().unwrap();
-            store.claim(&live.key, "alive", "Hi", due, LONG).await.unwrap().unwrap();
-            store.claim(&renewed.key, "alive", "Hi", due, SHORT).await.unwrap().unwrap();
+            store
+                .claim(&dead.key, "gone", "Hi", due, SHORT)
+                .await
+                .unwrap()
+                .unwrap();
+            store
+                .claim(&live.key, "alive", "Hi", due, LONG)
+                .await
+                .unwrap()
+                .unwrap();
+            store
+                .claim(&renewed.key, "alive", "Hi", due, SHORT)
+                .await
+                .unwrap()
+                .unwrap();
             assert!(
-                store.take_over_expired_claims("stopped", due).await.unwrap().is_empty(),
+                store
+                    .take_over_expired_claims("stopped", due)
+                    .await
+                    .unwrap()
+                    .is_empty(),
                 "nothing has run out yet on {backend:?}"
             );
             // The live replica renews its short claim while the dead one doesn't.
@@ -417,7 +439,13 @@ mod tests {
             // The live ones are still theirs.
             assert!(store.finish(&live.key, "alive", &sent, due).await.unwrap());
             assert!(store.finish(&renewed.key, "alive", &sent, due).await.unwrap());
-            assert!(store.take_over_expired_claims("stopped", due).await.unwrap().is_empty());
+            assert!(
+                store
+                    .take_over_expired_claims("stopped", due)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         }
     }
 
@@ -460,18 +488,35 @@ mod tests {
                 store.record_message(&message, Some(&reply), now).await.unwrap();
                 keys.push(reply.key);
             }
-            store.claim_reply(&keys[0], "gone", "Thanks", now, SHORT).await.unwrap().unwrap();
-            store.claim_reply(&keys[1], "alive", "Thanks", now, LONG).await.unwrap().unwrap();
+            store
+                .claim_reply(&keys[0], "gone", "Thanks", now, SHORT)
+                .await
+                .unwrap()
+                .unwrap();
+            store
+                .claim_reply(&keys[1], "alive", "Thanks", now, LONG)
+                .await
+                .unwrap()
+                .unwrap();
             expire().await;
-            let taken = store.take_over_expired_reply_claims("stopped", now).await.unwrap();
+            let taken = store
+                .take_over_expired_reply_claims("stopped", now)
+                .await
+                .unwrap();
             assert_eq!(taken.len(), 1, "{:?}", store.backend());
             assert_eq!(taken[0].key, keys[0]);
             let reply = store.reply(&keys[0]).await.unwrap().unwrap();
             assert_eq!(reply.state, ReplyState::Unknown);
-            assert!(store.due_replies(now, 10).await.unwrap().is_empty(), "never resent");
+            assert!(
+                store.due_replies(now, 10).await.unwrap().is_empty(),
+                "never resent"
+            );
             assert!(store.renew_reply_claim(&keys[1], "alive", LONG).await.unwrap());
             assert!(!store.renew_reply_claim(&keys[0], "gone", LONG).await.unwrap());
-            assert_eq!(store.reply(&keys[1]).await.unwrap().unwrap().state, ReplyState::Claimed);
+            assert_eq!(
+                store.reply(&keys[1]).await.unwrap().unwrap().state,
+                ReplyState::Claimed
+            );
         }
     }
 
@@ -481,7 +526,10 @@ mod tests {
             let backend = store.backend();
             let inbox = inbox_lease("mastodon");
             assert!(store.acquire_lease(&inbox, "r1", SHORT).await.unwrap());
-            assert!(!store.acquire_lease(&inbox, "r2", SHORT).await.unwrap(), "{backend:?}");
+            assert!(
+                !store.acquire_lease(&inbox, "r2", SHORT).await.unwrap(),
+                "{backend:?}"
+            );
             // Renewed by its holder, it holds past its first length.
             for _ in 0..4 {
                 tokio::time::sleep(SHORT / 3).await;
@@ -492,15 +540,23 @@ mod tests {
             assert!(store.acquire_lease(ALERTS_LEASE, "r2", LONG).await.unwrap());
             let live = store.live_leases().await.unwrap();
             assert_eq!(
-                live.iter().map(|l| (l.name.as_str(), l.owner.as_str())).collect::<Vec<_>>(),
+                live.iter()
+                    .map(|l| (l.name.as_str(), l.owner.as_str()))
+                    .collect::<Vec<_>>(),
                 [(ALERTS_LEASE, "r2"), (inbox.as_str(), "r1")]
             );
             // r1 stops renewing: r2 takes over, and r1 can't take it back while r2 renews.
             expire().await;
-            assert!(store.acquire_lease(&inbox, "r2", SHORT).await.unwrap(), "{backend:?}");
+            assert!(
+                store.acquire_lease(&inbox, "r2", SHORT).await.unwrap(),
+                "{backend:?}"
+            );
             assert!(!store.acquire_lease(&inbox, "r1", SHORT).await.unwrap());
             store.release_lease(&inbox, "r1").await.unwrap();
-            assert!(!store.acquire_lease(&inbox, "r1", SHORT).await.unwrap(), "not r1's to release");
+            assert!(
+                !store.acquire_lease(&inbox, "r1", SHORT).await.unwrap(),
+                "not r1's to release"
+            );
             // A clean stop gives it up at once.
             store.release_lease(&inbox, "r2").await.unwrap();
             assert!(store.acquire_lease(&inbox, "r3", SHORT).await.unwrap());
@@ -514,7 +570,10 @@ mod tests {
             for i in 0..8 {
                 let store = Arc::clone(&store);
                 tasks.push(tokio::spawn(async move {
-                    store.acquire_lease("inbox:x", &format!("r{i}"), LONG).await.unwrap()
+                    store
+                        .acquire_lease("inbox:x", &format!("r{i}"), LONG)
+                        .await
+                        .unwrap()
                 }));
             }
             let mut winners = 0;
@@ -539,15 +598,30 @@ mod tests {
             store.beat("host-1-a", "host", 1, "0.1.0").await.unwrap();
             let again = store.live_replicas(LONG).await.unwrap();
             let a = again.iter().find(|r| r.id == "host-1-a").unwrap();
-            assert_eq!(a.started_ms, first.iter().find(|r| r.id == "host-1-a").unwrap().started_ms);
-            assert!(a.seen_ms > a.started_ms || a.seen_ms == a.started_ms);
+            assert_eq!(
+                a.started_ms,
+                first.iter().find(|r| r.id == "host-1-a").unwrap().started_ms
+            );
+            assert!(a.seen_ms > a.started_ms, "{a:?}");
             assert!(a.started_at().is_some());
             store.forget_replica("host-2-b").await.unwrap();
-            let ids: Vec<String> = store.live_replicas(LONG).await.unwrap().into_iter().map(|r| r.id).collect();
+            let ids: Vec<String> = store
+                .live_replicas(LONG)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
             assert_eq!(ids, ["host-1-a"]);
             // Seen longer ago than `within`: not live.
             tokio::time::sleep(Duration::from_millis(120)).await;
-            assert!(store.live_replicas(Duration::from_millis(50)).await.unwrap().is_empty());
+            assert!(
+                store
+                    .live_replicas(Duration::from_millis(50))
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         }
     }
 
@@ -562,10 +636,22 @@ mod tests {
         assert!(text.contains("another `herald run` is using"), "{text}");
         assert!(text.contains("PostgreSQL"), "{text}");
         // Another file is another database.
-        assert!(crate::store::lock_single_instance("sqlite://other.db", dir.path()).unwrap().is_some());
+        assert!(
+            crate::store::lock_single_instance("sqlite://other.db", dir.path())
+                .unwrap()
+                .is_some()
+        );
         drop(first);
-        assert!(crate::store::lock_single_instance("sqlite://herald.db", dir.path()).unwrap().is_some());
+        assert!(
+            crate::store::lock_single_instance("sqlite://herald.db", dir.path())
+                .unwrap()
+                .is_some()
+        );
         // PostgreSQL is shared through leases: nothing to lock.
-        assert!(crate::store::lock_single_instance("postgres://db/herald", dir.path()).unwrap().is_none());
+        assert!(
+            crate::store::lock_single_instance("postgres://db/herald", dir.path())
+                .unwrap()
+                .is_none()
+        );
     }
 }

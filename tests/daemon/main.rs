@@ -68,7 +68,10 @@ impl Project {
         let project = Project::new(accounts_and_more);
         let config = std::fs::read_to_string(project.path().join("herald.toml"))
             .unwrap()
-            .replace("[database]\nurl = \"sqlite://herald.db\"\n", &format!("[database]\n{database}\n"));
+            .replace(
+                "[database]\nurl = \"sqlite://herald.db\"\n",
+                &format!("[database]\n{database}\n"),
+            );
         std::fs::write(project.path().join("herald.toml"), config).unwrap();
         project
     }

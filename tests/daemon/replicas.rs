@@ -111,7 +111,14 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// Three checkouts of one project sharing the database at `url`, with `count` approved posts
 /// due at `due` on the webhook.
-fn replicas(url: &str, lease_seconds: u32, mastodon_uri: &str, env: &[(&str, String)], count: usize, due: &str) -> Vec<Project> {
+fn replicas(
+    url: &str,
+    lease_seconds: u32,
+    mastodon_uri: &str,
+    env: &[(&str, String)],
+    count: usize,
+    due: &str,
+) -> Vec<Project> {
     let accounts = ACCOUNTS.replace("BASE", mastodon_uri);
     let database = format!("url_env = \"HERALD_TEST_DATABASE_URL\"\nlease_seconds = {lease_seconds}");
     let projects: Vec<Project> = (0..3)
@@ -128,7 +135,14 @@ fn replicas(url: &str, lease_seconds: u32, mastodon_uri: &str, env: &[(&str, Str
     let first = &projects[0];
     first.write("content/replies.toml", include_str!("../../content/replies.toml"));
     let files: Vec<PathBuf> = (0..count)
-        .map(|i| first.post(&format!("p{i:03}"), due, &["site"], &format!("Clinic update {i}.")))
+        .map(|i| {
+            first.post(
+                &format!("p{i:03}"),
+                due,
+                &["site"],
+                &format!("Clinic update {i}."),
+            )
+        })
         .collect();
     first.approve(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>());
     for other in &projects[1..] {
@@ -148,7 +162,7 @@ async fn journal(pool: &PgPool) -> Vec<(String, String, Option<String>, bool)> {
 
 /// The process id in a replica's id (`host-pid-start`).
 fn pid_of(replica: &str) -> Option<u32> {
-    replica.rsplitn(3, '-').nth(1)?.parse().ok()
+    replica.rsplit('-').nth(1)?.parse().ok()
 }
 
 /// Replies posted to each mention, by mention id.
@@ -193,7 +207,13 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
         d.ready().await;
     }
     let people: Vec<Value> = (0..20)
-        .map(|i| account(&format!("{}", 300 + i), &format!("person{i}@people.example"), false))
+        .map(|i| {
+            account(
+                &format!("{}", 300 + i),
+                &format!("person{i}@people.example"),
+                false,
+            )
+        })
         .collect();
     let mention = |i: usize| {
         fake.mention(
@@ -214,13 +234,18 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
         assert!(
             Instant::now() < deadline,
             "no moment to kill a replica mid-send: {}",
-            daemons.iter().map(Daemon::logs).collect::<Vec<_>>().join("\n---\n")
+            daemons
+                .iter()
+                .map(Daemon::logs)
+                .collect::<Vec<_>>()
+                .join("\n---\n")
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let holder: Option<(String,)> = sqlx::query_as("SELECT owner FROM leases WHERE name = 'inbox:mastodon'")
-            .fetch_optional(&pool)
-            .await
-            .unwrap_or(None);
+        let holder: Option<(String,)> =
+            sqlx::query_as("SELECT owner FROM leases WHERE name = 'inbox:mastodon'")
+                .fetch_optional(&pool)
+                .await
+                .unwrap_or(None);
         let Some((holder,)) = holder else { continue };
         if answers(&social).await.len() < 10 {
             continue;
@@ -235,9 +260,11 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
             continue;
         }
         let received: HashMap<String, Instant> = site.received.lock().unwrap().iter().cloned().collect();
-        let all_fresh = claimed
-            .iter()
-            .all(|(k,)| received.get(k).is_some_and(|at| at.elapsed() < Duration::from_secs(1)));
+        let all_fresh = claimed.iter().all(|(k,)| {
+            received
+                .get(k)
+                .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        });
         if !all_fresh {
             continue;
         }
@@ -250,7 +277,10 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
         victim.kill();
         break (holder, claimed.into_iter().map(|(k,)| k).collect::<BTreeSet<_>>());
     };
-    eprintln!("killed {victim} with {} sends in flight: {in_flight:?}", in_flight.len());
+    eprintln!(
+        "killed {victim} with {} sends in flight: {in_flight:?}",
+        in_flight.len()
+    );
     // More mentions after the kill: the inbox must fail over to read them.
     for i in 10..20 {
         mention(i);
@@ -276,7 +306,11 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
             "not settled: {} rows, {:?} answered, victim {victim} had {in_flight:?}\n{}",
             rows.len(),
             answers(&social).await,
-            daemons.iter().map(Daemon::logs).collect::<Vec<_>>().join("\n---\n")
+            daemons
+                .iter()
+                .map(Daemon::logs)
+                .collect::<Vec<_>>()
+                .join("\n---\n")
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -305,10 +339,18 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
     let rows = journal(&pool).await;
     assert_eq!(rows.len(), count);
     for (key, state, claimed_by, parked) in &rows {
-        assert_eq!(counts.get(key), Some(&1), "{key} ({state}) reached the fake {:?} times", counts.get(key));
+        assert_eq!(
+            counts.get(key),
+            Some(&1),
+            "{key} ({state}) reached the fake {:?} times",
+            counts.get(key)
+        );
         if state == "unknown" {
             // Only the killed replica's sends in flight, never resent, parked for a person.
-            assert!(in_flight.contains(key), "{key} unknown but not in flight at the kill");
+            assert!(
+                in_flight.contains(key),
+                "{key} unknown but not in flight at the kill"
+            );
             assert_eq!(claimed_by.as_deref(), Some(victim.as_str()));
             assert!(parked);
         } else {
@@ -395,17 +437,17 @@ async fn bench_replicas() {
         assert!(Instant::now() < deadline, "only {} sent", sent.0);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let by_replica: Vec<(String, i64)> =
-        sqlx::query_as("SELECT claimed_by, COUNT(*) FROM publications GROUP BY claimed_by ORDER BY claimed_by")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    let span: (f64,) = sqlx::query_as(
-        "SELECT EXTRACT(EPOCH FROM MAX(finished_at) - MIN(due_at))::float8 FROM publications",
+    let by_replica: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT claimed_by, COUNT(*) FROM publications GROUP BY claimed_by ORDER BY claimed_by",
     )
-    .fetch_one(&pool)
+    .fetch_all(&pool)
     .await
     .unwrap();
+    let span: (f64,) =
+        sqlx::query_as("SELECT EXTRACT(EPOCH FROM MAX(finished_at) - MIN(due_at))::float8 FROM publications")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     for d in daemons {
         d.stop();
     }
