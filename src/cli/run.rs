@@ -230,6 +230,10 @@ async fn daemon(cli: &Cli, args: &Args, loaded: LoadedConfig) -> anyhow::Result<
     // lock is held until the process ends.
     let single = crate::store::lock_single_instance(&url, &loaded.dir)?;
     let store = crate::store::open(&url, &loaded.dir).await?;
+    if url.starts_with("sqlite:") {
+        // No other process uses this database: leases still held are from a run that was killed.
+        store.reset_leases().await?;
+    }
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("can't listen on {} (server.listen)", config.server.listen))?;

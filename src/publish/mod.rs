@@ -357,7 +357,8 @@ impl Publisher {
                 }
                 Decision::Send(publication) => {
                     if inflight.len() >= CONCURRENCY {
-                        recheck = Some(now);
+                        // A send finishing wakes the loop (`notify_finished`): looking again now
+                        // would only spin on the database until then.
                         break;
                     }
                     let settings = handle.settings();

@@ -87,6 +87,10 @@ pub trait LeaseStore: Send + Sync {
     /// clock). Returns whether `owner` holds it: false while another owner's lease runs.
     async fn acquire_lease(&self, name: &str, owner: &str, lease: Duration) -> Result<bool, StoreError>;
 
+    /// Forgets every lease and replica: for a single instance at start (SQLite, locked), when
+    /// whatever they hold was left by an earlier run that was killed.
+    async fn reset_leases(&self) -> Result<(), StoreError>;
+
     /// Gives up a lease `owner` holds (on a clean stop), so another replica needn't wait.
     async fn release_lease(&self, name: &str, owner: &str) -> Result<(), StoreError>;
 
@@ -158,6 +162,14 @@ macro_rules! lease_impl {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn reset_leases(&self) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM leases").execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM replicas").execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn release_lease(&self, name: &str, owner: &str) -> Result<(), $crate::store::StoreError> {
@@ -560,6 +572,12 @@ mod tests {
             // A clean stop gives it up at once.
             store.release_lease(&inbox, "r2").await.unwrap();
             assert!(store.acquire_lease(&inbox, "r3", SHORT).await.unwrap());
+            // A single instance starting after a kill forgets what the killed run held.
+            store.beat("r3", "host", 3, "0.1.0").await.unwrap();
+            store.reset_leases().await.unwrap();
+            assert!(store.live_leases().await.unwrap().is_empty());
+            assert!(store.live_replicas(LONG).await.unwrap().is_empty());
+            assert!(store.acquire_lease(&inbox, "r4", SHORT).await.unwrap());
         }
     }
 
