@@ -1428,6 +1428,29 @@ mod tests {
     }
 
     #[test]
+    fn the_lease_is_thirty_seconds_unless_set_and_never_zero() {
+        let (loaded, findings) = load("[database]\nurl = \"postgres://db/herald\"\n");
+        assert!(findings.is_empty(), "{findings:?}");
+        let database = &loaded.config.as_ref().unwrap().database;
+        assert_eq!(database.lease(), std::time::Duration::from_secs(30));
+        let (loaded, findings) = load("[database]\nlease_seconds = 2\n");
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(
+            loaded.config.as_ref().unwrap().database.lease(),
+            std::time::Duration::from_secs(2)
+        );
+        let (_, findings) = load("[database]\nlease_seconds = 0\n");
+        let got: Vec<(usize, usize, &str)> = findings
+            .iter()
+            .map(|f| (f.line, f.column, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(2, 17, "a lease of 0 seconds runs out before it can be renewed")]
+        );
+    }
+
+    #[test]
     fn database_password_never_shows_in_debug() {
         let db = DatabaseConfig {
             url: "postgres://herald:s3cret@db.example/herald".to_owned(),

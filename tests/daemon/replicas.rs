@@ -404,6 +404,18 @@ async fn a_second_run_on_one_sqlite_database_refuses_to_start() {
 #[tokio::test]
 #[ignore = "a benchmark: run explicitly"]
 async fn bench_replicas() {
+    bench(3).await;
+}
+
+#[tokio::test]
+#[ignore = "a benchmark: run explicitly"]
+async fn bench_replicas_one_for_comparison() {
+    bench(1).await;
+}
+
+/// Publications per second with `running` replicas on PostgreSQL to a fake webhook that answers
+/// at once.
+async fn bench(running: usize) {
     let Some(url) = fresh_postgres().await else {
         return;
     };
@@ -423,7 +435,7 @@ async fn bench_replicas() {
     ];
     let projects = replicas(&url, 30, &social.uri(), &env, count, "2026-12-01T10:00:10");
     let start = utc("2026-12-01T10:00:00Z");
-    let mut daemons: Vec<Daemon> = projects.iter().map(|p| p.start(start, 1.0)).collect();
+    let mut daemons: Vec<Daemon> = projects[..running].iter().map(|p| p.start(start, 1.0)).collect();
     for d in &mut daemons {
         d.ready().await;
     }
@@ -460,7 +472,7 @@ async fn bench_replicas() {
     let duplicates = counts.values().filter(|n| **n > 1).count();
     let wall = (last - first).as_secs_f64();
     println!(
-        "{count} publications due at once, 3 replicas, PostgreSQL, local fake webhook: \
+        "{count} publications due at once, {running} replica(s), PostgreSQL, local fake webhook: \
          first to last request {wall:.2} s = {:.0} publications/s; due to last recorded {:.2} s = {:.0} publications/s; \
          requests {}, distinct {}, duplicates {duplicates}; per replica {:?}",
         count as f64 / wall,
