@@ -192,7 +192,11 @@ fn parse_time(text: &str, format: Format) -> Option<u64> {
     if m > 59 || s > 59 {
         return None;
     }
-    Some(((h * 60 + m) * 60 + s) * 1000 + millis.parse::<u64>().ok()?)
+    // Hours are unbounded in both formats; a time too large to count is not a time.
+    h.checked_mul(3600)?
+        .checked_add(m * 60 + s)?
+        .checked_mul(1000)?
+        .checked_add(millis.parse::<u64>().ok()?)
 }
 
 /// Checks each video's captions.
