@@ -9,6 +9,7 @@ mod page;
 mod publish;
 mod restart;
 mod retries;
+mod secrets;
 mod story;
 
 use std::path::{Path, PathBuf};
