@@ -73,7 +73,7 @@ async fn no_token_shows_anywhere_whatever_goes_wrong() {
     Mock::given(any()).respond_with(Echo(500)).mount(&broken).await;
     let slow = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(20)))
         .mount(&slow)
         .await;
     let malformed = MockServer::start().await;
@@ -120,13 +120,15 @@ async fn no_token_shows_anywhere_whatever_goes_wrong() {
 
     let mut daemon = project.start(utc("2026-12-01T10:00:00Z"), 1.0);
     daemon.ready().await;
-    // Every post has been tried and has come to rest (failed, or unknown after the time-out).
+    // Every post has been tried and has an error to show: refused and malformed failed, broken
+    // and site wait to retry, slow is unknown after its time-out.
     let settled = eventually(Duration::from_secs(60), || {
         let rows = project.rows();
         rows.len() == names.len()
             && rows
                 .iter()
-                .all(|r| r["state"] != "planned" && r["state"] != "claimed" && r["attempts"].as_i64() >= Some(1))
+                .all(|r| r["attempts"].as_i64() >= Some(1) && r["reason"].as_str().is_some_and(|s| !s.is_empty()))
+            && rows.iter().any(|r| r["state"] == "unknown")
     })
     .await;
     let rows = project.rows();
