@@ -104,7 +104,11 @@ pub fn captions(data: &[u8]) {
                 }
             }
             Err(e) => {
-                assert!(e.line >= 1 && e.line <= lines, "error at line {} of {lines}: {e}", e.line);
+                assert!(
+                    e.line >= 1 && e.line <= lines,
+                    "error at line {} of {lines}: {e}",
+                    e.line
+                );
                 assert!(!e.message.is_empty());
             }
         }
@@ -123,7 +127,8 @@ pub fn config(data: &[u8]) {
 pub fn untrusted_pieces(message: &str) -> Vec<String> {
     let mut pieces = Vec::new();
     for word in message.split(|c: char| c.is_whitespace()) {
-        let word = word.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | '!' | '?' | ')' | '(' | '"' | '\''));
+        let word =
+            word.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | '!' | '?' | ')' | '(' | '"' | '\''));
         let lower = word.to_lowercase();
         let looks_like_link = lower.contains("://") || lower.starts_with("www.");
         let mention = word.len() > 1 && (word.starts_with('@') || word.starts_with('#'));
@@ -164,9 +169,7 @@ fn team_texts(replies: &Replies, reopening: &str) -> String {
     ];
     texts.extend(replies.routes.iter().map(|route| route.text.clone()));
     texts.extend(replies.crisis.iter().map(|c| c.text.clone()));
-    texts
-        .join("\n\n")
-        .replace("{next_open}", reopening)
+    texts.join("\n\n").replace("{next_open}", reopening)
 }
 
 /// The inbox: a message classified, decided on and answered, as the daemon does, on every

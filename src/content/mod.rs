@@ -37,7 +37,9 @@ pub enum ReadError {
     #[error("it is not a regular file (it is a pipe, socket or device)")]
     NotAFile,
     /// Not UTF-8.
-    #[error("the file is not UTF-8 text: the byte at line {line}, column {column} is not part of a UTF-8 character")]
+    #[error(
+        "the file is not UTF-8 text: the byte at line {line}, column {column} is not part of a UTF-8 character"
+    )]
     NotUtf8 {
         /// The byte offset of the first invalid byte.
         offset: usize,
@@ -121,11 +123,7 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let (line, column) = line_col(e.as_bytes(), offset);
-            return Err(ReadError::NotUtf8 {
-                offset,
-                line,
-                column,
-            });
+            return Err(ReadError::NotUtf8 { offset, line, column });
         }
     };
     if let Some(nul) = text.find('\0') {

@@ -48,7 +48,10 @@ impl Respond for Echo {
 
 fn assert_clean(what: &str, text: &str) {
     for secret in SECRETS {
-        assert!(!text.contains(secret), "{what} shows a credential (`{secret}`):\n{text}");
+        assert!(
+            !text.contains(secret),
+            "{what} shows a credential (`{secret}`):\n{text}"
+        );
     }
 }
 
@@ -125,9 +128,9 @@ async fn no_token_shows_anywhere_whatever_goes_wrong() {
     let settled = eventually(Duration::from_secs(60), || {
         let rows = project.rows();
         rows.len() == names.len()
-            && rows
-                .iter()
-                .all(|r| r["attempts"].as_i64() >= Some(1) && r["reason"].as_str().is_some_and(|s| !s.is_empty()))
+            && rows.iter().all(|r| {
+                r["attempts"].as_i64() >= Some(1) && r["reason"].as_str().is_some_and(|s| !s.is_empty())
+            })
             && rows.iter().any(|r| r["state"] == "unknown")
     })
     .await;
@@ -143,7 +146,11 @@ async fn no_token_shows_anywhere_whatever_goes_wrong() {
     let status_json = get(&format!("{base}/status.json")).await;
     let metrics = get(&format!("{base}/metrics")).await;
     let status_text = project.command().arg("status").output().unwrap();
-    let status_json_cli = project.command().args(["status", "--format", "json"]).output().unwrap();
+    let status_json_cli = project
+        .command()
+        .args(["status", "--format", "json"])
+        .output()
+        .unwrap();
     let verify = project.command().args(["accounts", "verify"]).output().unwrap();
     let alerts_sent: Vec<String> = alerts
         .received_requests()
@@ -158,7 +165,10 @@ async fn no_token_shows_anywhere_whatever_goes_wrong() {
     // The error paths really ran: each refusal, failure and time-out is in the logs and status.
     let everything = format!("{logs}\n{status_json}");
     for expected in ["401", "500", "refused", "broken", "slow", "malformed", "site"] {
-        assert!(everything.contains(expected), "`{expected}` not seen:\n{everything}");
+        assert!(
+            everything.contains(expected),
+            "`{expected}` not seen:\n{everything}"
+        );
     }
     assert!(page.contains("refused") && page.contains("site"), "{page}");
     assert!(!alerts_sent.is_empty(), "no alert reached the team:\n{logs}");
