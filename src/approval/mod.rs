@@ -442,4 +442,46 @@ mod tests {
         assert!(media_path(dir, "media/../../x").is_err());
         assert!(media_path(dir, "").is_err());
     }
+
+    #[test]
+    fn media_paths_never_follow_a_link_out_of_the_content_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let content = root.path().join("content");
+        std::fs::create_dir_all(content.join("media")).unwrap();
+        std::fs::write(root.path().join("secret.png"), b"secret").unwrap();
+        std::fs::write(content.join("media/a.png"), b"a").unwrap();
+        std::os::unix::fs::symlink(root.path().join("secret.png"), content.join("media/out.png")).unwrap();
+        std::os::unix::fs::symlink(root.path(), content.join("up")).unwrap();
+        std::os::unix::fs::symlink(content.join("media/a.png"), content.join("media/in.png")).unwrap();
+        assert!(media_path(&content, "media/a.png").is_ok());
+        assert!(
+            media_path(&content, "media/in.png").is_ok(),
+            "a link inside is fine"
+        );
+        assert!(
+            media_path(&content, "media/missing.png").is_ok(),
+            "missing is the caller's to say"
+        );
+        for escaping in ["media/out.png", "up/secret.png"] {
+            assert!(
+                matches!(
+                    media_path(&content, escaping),
+                    Err(MediaError::LinksOutside { .. })
+                ),
+                "{escaping}"
+            );
+        }
+        let status = std::process::Command::new("mkfifo")
+            .arg(content.join("media/pipe.png"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(matches!(
+            media_path(&content, "media/pipe.png"),
+            Err(MediaError::NotAFile { .. })
+        ));
+        // Through a content folder that is itself a link.
+        std::os::unix::fs::symlink(&content, root.path().join("linked-content")).unwrap();
+        assert!(media_path(&root.path().join("linked-content"), "media/a.png").is_ok());
+    }
 }
