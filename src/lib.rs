@@ -12,6 +12,8 @@ pub mod config;
 pub mod content;
 pub mod daemon;
 pub mod diag;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hours;
 pub mod http;
 pub mod ics;

@@ -81,6 +81,21 @@ pub enum MediaError {
         /// As written.
         path: String,
     },
+    /// The path is inside the content folder, but a symbolic link on the way leads out of it.
+    #[error(
+        "`{path}` leads outside the content folder through a symbolic link: herald reads media only from inside content/"
+    )]
+    LinksOutside {
+        /// As written.
+        path: String,
+    },
+    /// Something that isn't a file or a folder: a pipe, socket or device, which could block
+    /// herald forever or never end.
+    #[error("`{path}` is not a regular file (it is a pipe, socket or device)")]
+    NotAFile {
+        /// As written.
+        path: String,
+    },
     /// The file couldn't be read.
     #[error("can't read `{path}`: {source}")]
     Unreadable {
@@ -92,10 +107,12 @@ pub enum MediaError {
 }
 
 /// Resolves a media or caption path (relative to the content folder), refusing absolute paths,
-/// `..` and anything else that could leave the folder.
+/// `..`, symbolic links that lead out of the folder, and pipes, sockets and devices. A path that
+/// doesn't exist resolves (saying so is the caller's business); so does a folder.
 pub fn media_path(content_dir: &Path, written: &str) -> Result<PathBuf, MediaError> {
     let relative = Path::new(written);
     let safe = !written.is_empty()
+        && !written.contains('\0')
         && relative
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
@@ -104,7 +121,32 @@ pub fn media_path(content_dir: &Path, written: &str) -> Result<PathBuf, MediaErr
             path: written.to_owned(),
         });
     }
-    Ok(content_dir.join(relative))
+    let path = content_dir.join(relative);
+    if std::fs::symlink_metadata(&path).is_err() {
+        // Nothing there (or a folder on the way can't be read): nothing to read either.
+        return Ok(path);
+    }
+    // Follow every link, of the file and of the folders on the way, and insist on ending up
+    // inside the content folder (itself resolved, so a content folder that is a link works).
+    let outside = || MediaError::LinksOutside {
+        path: written.to_owned(),
+    };
+    // A link to nowhere (or in a loop) can't be read, and where it leads is unknown.
+    let unreadable = |source| MediaError::Unreadable {
+        path: written.to_owned(),
+        source,
+    };
+    let real = path.canonicalize().map_err(unreadable)?;
+    let root = content_dir.canonicalize().map_err(unreadable)?;
+    if !real.starts_with(&root) {
+        return Err(outside());
+    }
+    match std::fs::metadata(&real) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(MediaError::NotAFile {
+            path: written.to_owned(),
+        }),
+        _ => Ok(path),
+    }
 }
 
 /// The parts of a publication as it would be published now, reading media from `content_dir`.
@@ -399,5 +441,47 @@ mod tests {
         assert!(media_path(dir, "/etc/passwd").is_err());
         assert!(media_path(dir, "media/../../x").is_err());
         assert!(media_path(dir, "").is_err());
+    }
+
+    #[test]
+    fn media_paths_never_follow_a_link_out_of_the_content_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let content = root.path().join("content");
+        std::fs::create_dir_all(content.join("media")).unwrap();
+        std::fs::write(root.path().join("secret.png"), b"secret").unwrap();
+        std::fs::write(content.join("media/a.png"), b"a").unwrap();
+        std::os::unix::fs::symlink(root.path().join("secret.png"), content.join("media/out.png")).unwrap();
+        std::os::unix::fs::symlink(root.path(), content.join("up")).unwrap();
+        std::os::unix::fs::symlink(content.join("media/a.png"), content.join("media/in.png")).unwrap();
+        assert!(media_path(&content, "media/a.png").is_ok());
+        assert!(
+            media_path(&content, "media/in.png").is_ok(),
+            "a link inside is fine"
+        );
+        assert!(
+            media_path(&content, "media/missing.png").is_ok(),
+            "missing is the caller's to say"
+        );
+        for escaping in ["media/out.png", "up/secret.png"] {
+            assert!(
+                matches!(
+                    media_path(&content, escaping),
+                    Err(MediaError::LinksOutside { .. })
+                ),
+                "{escaping}"
+            );
+        }
+        let status = std::process::Command::new("mkfifo")
+            .arg(content.join("media/pipe.png"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(matches!(
+            media_path(&content, "media/pipe.png"),
+            Err(MediaError::NotAFile { .. })
+        ));
+        // Through a content folder that is itself a link.
+        std::os::unix::fs::symlink(&content, root.path().join("linked-content")).unwrap();
+        assert!(media_path(&root.path().join("linked-content"), "media/a.png").is_ok());
     }
 }

@@ -195,7 +195,7 @@ impl Webhook {
                 url: field("url"),
             });
         }
-        let said = quote(&text);
+        let said = quote(&self.scrub(&text));
         let message = format!("the webhook `{}` answered {status}{said}", self.name);
         Err(match status {
             StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => ChannelError::Retryable {
@@ -213,6 +213,32 @@ impl Webhook {
         })
     }
 
+    /// Removes the webhook's URL from text a receiver or a library wrote: the whole URL, and
+    /// its path, query and every longer piece of them, which are the secret part (a receiver
+    /// quoting the request back usually shows the path, not the host it was reached at).
+    fn scrub(&self, text: &str) -> String {
+        let mut text = text.replace(self.url.as_str(), "(the webhook URL)");
+        let path = self.url.path();
+        let query = self.url.query().unwrap_or("");
+        let mut pieces: Vec<&str> = vec![path, query];
+        pieces.extend(path.split('/'));
+        pieces.extend(query.split(['&', '=']));
+        if let Some(password) = self.url.password() {
+            pieces.push(password);
+        }
+        if !self.url.username().is_empty() {
+            pieces.push(self.url.username());
+        }
+        // Longest first, so a piece inside a longer one doesn't leave the rest showing.
+        pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        for piece in pieces {
+            if piece.len() >= 6 {
+                text = text.replace(piece, "***");
+            }
+        }
+        text
+    }
+
     fn request_error(&self, e: &reqwest::Error) -> ChannelError {
         // Never show the URL: it is the credential.
         let mut why = String::new();
@@ -226,7 +252,7 @@ impl Webhook {
         } else {
             why
         };
-        let redacted = why.replace(self.url.as_str(), "(the webhook URL)");
+        let redacted = self.scrub(&why);
         if e.is_connect() {
             ChannelError::Retryable {
                 message: format!("can't connect to the webhook `{}`: {redacted}", self.name),
@@ -351,6 +377,27 @@ mod tests {
 
     async fn hook(server: &MockServer, timeout: Duration) -> Webhook {
         Webhook::new("site", &format!("{}{SECRET_PATH}", server.uri()), timeout).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_receiver_quoting_the_url_back_never_gets_it_into_the_error() {
+        let server = MockServer::start().await;
+        // wiremock's own echo of the request shows the path on another host name, as a proxy
+        // or a receiver behind one would.
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500).set_body_json(serde_json::json!({
+                "error": format!("no route for http://localhost{SECRET_PATH}?x=1 (s3cr3t)")
+            })))
+            .mount(&server)
+            .await;
+        let error = hook(&server, Duration::from_secs(5))
+            .await
+            .publish(&publication())
+            .await
+            .unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("answered 500"), "{shown}");
     }
 
     #[tokio::test]

@@ -106,8 +106,9 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Cue>, CaptionError> {
             ));
         }
         let Some(timing) = block.get(timing_at).filter(|l| l.contains("-->")) else {
+            // A block of one line has no second line to point at: point at the one it has.
             return Err(error(
-                start + timing_at + 1,
+                start + timing_at.min(block.len() - 1) + 1,
                 "expected a timing line like `00:00:01,000 --> 00:00:04,000`",
             ));
         };
@@ -192,7 +193,11 @@ fn parse_time(text: &str, format: Format) -> Option<u64> {
     if m > 59 || s > 59 {
         return None;
     }
-    Some(((h * 60 + m) * 60 + s) * 1000 + millis.parse::<u64>().ok()?)
+    // Hours are unbounded in both formats; a time too large to count is not a time.
+    h.checked_mul(3600)?
+        .checked_add(m * 60 + s)?
+        .checked_mul(1000)?
+        .checked_add(millis.parse::<u64>().ok()?)
 }
 
 /// Checks each video's captions.
@@ -270,6 +275,30 @@ mod tests {
 
     const VTT: &str = "WEBVTT\n\nNOTE made by hand\n\n1\n00:01.000 --> 00:04.000 align:start\nFlu can be serious.\n\n00:00:04.500 --> 00:00:08.000\nBook your jab today.\n";
     const SRT: &str = "1\n00:00:01,000 --> 00:00:04,000\nFlu can be serious.\n\n2\n00:00:04,500 --> 00:00:08,000\nBook your jab\ntoday.\n";
+
+    /// Inputs the fuzzer (`fuzz/`, target `captions`) found, kept as regressions.
+    #[test]
+    fn fuzz_regressions() {
+        // A one-line block without a timing: the error pointed at line 4 of a 3-line file.
+        let crash = "WEBVTT\n\n00:00:052000 -lcome to the clin)c.\n";
+        assert_eq!(
+            parse(crash, Format::Vtt),
+            Err(error(
+                3,
+                "expected a timing line like `00:00:01,000 --> 00:00:04,000`"
+            ))
+        );
+        assert_eq!(parse("1\n", Format::Srt).unwrap_err().line, 1);
+        // Hours so large that the time in milliseconds overflowed (a panic in debug builds).
+        let huge = "1\n18446744073709551615:00:00,000 --> 18446744073709551615:00:01,000\nHi\n";
+        assert_eq!(
+            parse(huge, Format::Srt).unwrap_err().message,
+            "`18446744073709551615:00:00,000 --> 18446744073709551615:00:01,000` is not a timing line like `00:00:01,000 --> 00:00:04,000`"
+        );
+        for input in [crash, huge, "1\n", "WEBVTT\n\nx\n"] {
+            crate::fuzzing::captions(input.as_bytes());
+        }
+    }
 
     #[test]
     fn parses_good_files() {

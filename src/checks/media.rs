@@ -92,7 +92,10 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
             Expect::Captions => "caption file",
         };
         let problem = match media_path(&ctx.calendar.dir, written) {
-            Err(e @ MediaError::OutsideContent { .. }) => Some(e.to_string()),
+            Err(e @ (MediaError::OutsideContent { .. } | MediaError::LinksOutside { .. })) => {
+                Some(e.to_string())
+            }
+            Err(e @ MediaError::NotAFile { .. }) => Some(format!("{what} {e}")),
             Err(e) => Some(e.to_string()),
             Ok(path) => match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_file() => match (expect, sniff_file(&path)) {
@@ -113,7 +116,10 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
                         "video `{written}` is not a video: it doesn't start like an MP4, MOV, WebM or AVI file"
                     )),
                 },
-                Ok(_) => Some(format!("{what} `{written}` is a folder, not a file")),
+                Ok(meta) if meta.is_dir() => Some(format!("{what} `{written}` is a folder, not a file")),
+                Ok(_) => Some(format!(
+                    "{what} `{written}` is not a regular file (it is a pipe, socket or device)"
+                )),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     Some(format!("{what} `{written}` doesn't exist"))
                 }
@@ -124,7 +130,9 @@ pub fn check(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
             let wrong_kind = message.contains("is not an")
                 || message.contains(", not a")
                 || message.ends_with("an empty file");
-            let help = if wrong_kind {
+            let help = if message.contains("symbolic link") {
+                "copy the file into the content folder rather than linking to one outside it"
+            } else if wrong_kind {
                 "check that the path names the right file; platforms take JPEG, PNG, GIF or WebP images and MP4 or MOV videos"
             } else {
                 "paths are relative to the content folder, e.g. \"media/flu-jab.jpg\" for content/media/flu-jab.jpg"

@@ -75,7 +75,45 @@ pub fn channel_platforms(post: &Post, ctx: &Context<'_>) -> Vec<(String, Platfor
 /// exceptions applied: what `herald check` reports about it.
 pub fn check_post(post: &Post, ctx: &Context<'_>) -> Vec<Finding> {
     let findings: Vec<Finding> = RULES.iter().flat_map(|rule| rule(post, ctx)).collect();
-    settings::apply(post, ctx, findings).collect()
+    cap(post, settings::apply(post, ctx, findings).collect())
+}
+
+/// The most findings of one code shown for one post; the rest are counted in one more finding.
+pub const MAX_FINDINGS_PER_CODE: usize = 10;
+
+/// Keeps the first [`MAX_FINDINGS_PER_CODE`] findings of each code and says how many more
+/// there were, so a post with thousands of hashtags or links gives a readable report.
+fn cap(post: &Post, findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen: std::collections::BTreeMap<crate::diag::Code, (usize, Option<Finding>)> =
+        std::collections::BTreeMap::new();
+    let mut kept = Vec::with_capacity(findings.len().min(64));
+    for finding in findings {
+        let entry = seen.entry(finding.code).or_insert((0, None));
+        entry.0 += 1;
+        if entry.0 <= MAX_FINDINGS_PER_CODE {
+            kept.push(finding);
+        } else if entry.1.is_none() {
+            entry.1 = Some(finding);
+        }
+    }
+    for (code, (count, first_left_out)) in seen {
+        let Some(first) = first_left_out else { continue };
+        let more = count - MAX_FINDINGS_PER_CODE;
+        let mut summary = post.finding(
+            code,
+            format!(
+                "{more} more `{}` finding{} in this post (showing the first {MAX_FINDINGS_PER_CODE})",
+                code.as_str(),
+                if more == 1 { "" } else { "s" }
+            ),
+        );
+        summary.severity = first.severity;
+        kept.push(summary.help(format!(
+            "the next one is at line {}, column {}: {}",
+            first.line, first.column, first.message
+        )));
+    }
+    kept
 }
 
 /// Runs every rule on every post of the calendar.

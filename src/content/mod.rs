@@ -33,33 +33,103 @@ pub enum ReadError {
     /// Bigger than [`MAX_TEXT_BYTES`].
     #[error("the file is {0} bytes; herald reads text files of up to {MAX_TEXT_BYTES} bytes")]
     TooLarge(u64),
+    /// A pipe, socket or device: reading it could block forever or never end.
+    #[error("it is not a regular file (it is a pipe, socket or device)")]
+    NotAFile,
     /// Not UTF-8.
-    #[error("the file is not UTF-8 text (invalid byte at offset {0})")]
-    NotUtf8(usize),
+    #[error(
+        "the file is not UTF-8 text: the byte at line {line}, column {column} is not part of a UTF-8 character"
+    )]
+    NotUtf8 {
+        /// The byte offset of the first invalid byte.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based column, in characters.
+        column: usize,
+    },
+    /// Text with NUL bytes: an image, a document or another binary file saved with a text name.
+    #[error("the file is binary, not text: there is a NUL byte at line {line}, column {column}")]
+    Binary {
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based column, in characters.
+        column: usize,
+    },
 }
 
 impl ReadError {
     /// The finding that reports this error for a file.
     pub fn finding(&self, source: &SourceFile) -> Finding {
-        let finding = Finding::file(&source.path, Code::Parse, format!("can't read this file: {self}"));
+        let mut finding = Finding::file(&source.path, Code::Parse, format!("can't read this file: {self}"));
+        match self {
+            ReadError::NotUtf8 { line, column, .. } | ReadError::Binary { line, column } => {
+                finding.line = *line;
+                finding.column = *column;
+            }
+            _ => {}
+        }
         match self {
             ReadError::Io(_) => finding.help("check that the file exists and herald may read it"),
             ReadError::TooLarge(_) => {
                 finding.help("posts and settings are small text files; is this the right file?")
             }
-            ReadError::NotUtf8(_) => finding.help("save the file as UTF-8 text"),
+            ReadError::NotAFile => finding.help("replace it with an ordinary text file"),
+            ReadError::NotUtf8 { .. } => finding.help("save the file as UTF-8 text"),
+            ReadError::Binary { .. } => {
+                finding.help("is this the right file? Posts and settings are UTF-8 text files")
+            }
         }
     }
 }
 
-/// Reads a UTF-8 text file of reasonable size, without a leading byte-order mark.
+/// The 1-based line and column (in characters) of a byte offset into `bytes`, whose bytes
+/// before `offset` are valid UTF-8.
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+/// Reads a UTF-8 text file of reasonable size, without a leading byte-order mark. Refuses pipes,
+/// sockets and devices (never opening them, so a pipe can't block herald), files over
+/// [`MAX_TEXT_BYTES`] (however they grow while being read), invalid UTF-8 and binary files.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    let size = std::fs::metadata(path)?.len();
-    if size > MAX_TEXT_BYTES {
-        return Err(ReadError::TooLarge(size));
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        if meta.is_dir() {
+            return Err(ReadError::Io(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a folder",
+            )));
+        }
+        return Err(ReadError::NotAFile);
     }
-    let bytes = std::fs::read(path)?;
-    let text = String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))?;
+    if meta.len() > MAX_TEXT_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)?
+        .take(MAX_TEXT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let (line, column) = line_col(e.as_bytes(), offset);
+            return Err(ReadError::NotUtf8 { offset, line, column });
+        }
+    };
+    if let Some(nul) = text.find('\0') {
+        let (line, column) = line_col(text.as_bytes(), nul);
+        return Err(ReadError::Binary { line, column });
+    }
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,

@@ -5,6 +5,7 @@ mod approve;
 mod check;
 mod defects;
 mod holidays;
+mod hostile;
 mod hours;
 mod init;
 mod packaging;

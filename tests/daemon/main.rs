@@ -10,6 +10,7 @@ mod publish;
 mod replicas;
 mod restart;
 mod retries;
+mod secrets;
 mod story;
 
 use std::path::{Path, PathBuf};

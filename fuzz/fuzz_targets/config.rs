@@ -1,0 +1,4 @@
+//! Fuzzes `herald::fuzzing::config` (see that function for the properties checked).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| herald::fuzzing::config(data));
