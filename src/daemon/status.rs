@@ -207,6 +207,24 @@ impl StatusReport {
                 for p in &d.problems {
                     let _ = writeln!(out, "  problem: {p}");
                 }
+                // Several replicas: which answered, and the others running.
+                if d.replicas.len() > 1 {
+                    let ids: Vec<String> = d
+                        .replicas
+                        .iter()
+                        .map(|r| {
+                            if r.id == d.replica {
+                                format!("{} (answering)", r.id)
+                            } else {
+                                r.id.clone()
+                            }
+                        })
+                        .collect();
+                    let _ = writeln!(out, "  replicas: {}", ids.join(", "));
+                    for lease in &d.leases {
+                        let _ = writeln!(out, "  {} held by {}", lease.name, lease.owner);
+                    }
+                }
             }
             None => {
                 let _ = writeln!(out, "herald run: {daemon_note}; now {}", when(self.now));

@@ -332,9 +332,17 @@ async fn three_replicas_publish_each_post_once_and_answer_each_mention_once_when
         .json()
         .await
         .unwrap();
+    let text = survivor.command().arg("status").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
     for d in daemons {
         d.stop();
     }
+    // `herald status` says which replica answered, which others run, and who reads the inbox.
+    assert!(
+        text.contains(" (answering)") && text.contains("  replicas: "),
+        "{text}"
+    );
+    assert!(text.contains("  inbox:mastodon held by "), "{text}");
 
     // Every post reached the fake exactly once.
     let counts = site.counts();
