@@ -236,6 +236,10 @@ fn syntax_finding(
 fn syntax_help(message: &str) -> String {
     if message.contains("string") {
         "put text in double quotes, e.g. `alt = \"A nurse gives a flu jab\"`".to_owned()
+    } else if message.contains("recurs") {
+        "herald's settings are never nested this deep: look for brackets or braces that are \
+         opened and never closed, or a dotted key with hundreds of parts"
+            .to_owned()
     } else if message.contains("duplicate key") {
         "each key may appear once; remove or rename the second one".to_owned()
     } else {

@@ -83,8 +83,8 @@ impl ReadError {
     }
 }
 
-/// The 1-based line and column (in characters) of a byte offset into `bytes`, whose bytes
-/// before `offset` are valid UTF-8.
+/// The 1-based line and column (in characters) of a byte offset into `bytes` (an invalid
+/// sequence before it counts as one character).
 fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
@@ -118,6 +118,11 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     if bytes.len() as u64 > MAX_TEXT_BYTES {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }
+    // A NUL byte is never in a text file someone wrote; it is how images and documents start.
+    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        let (line, column) = line_col(&bytes, nul);
+        return Err(ReadError::Binary { line, column });
+    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -126,10 +131,6 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
             return Err(ReadError::NotUtf8 { offset, line, column });
         }
     };
-    if let Some(nul) = text.find('\0') {
-        let (line, column) = line_col(text.as_bytes(), nul);
-        return Err(ReadError::Binary { line, column });
-    }
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,

@@ -172,7 +172,7 @@ fn every_hostile_file_gets_a_clear_finding_and_the_rest_are_still_checked() {
     has(&format!("{p}pipe.md"), "parse", 1, 1, "not a regular file");
     has(&format!("{p}empty.md"), "parse", 1, 1, "this post is empty");
     has(&format!("{p}invalid-utf8.md"), "parse", 5, 15, "not UTF-8 text");
-    has(&format!("{p}binary.md"), "parse", 1, 1, "not UTF-8 text");
+    has(&format!("{p}binary.md"), "parse", 3, 1, "binary, not text");
     has("content/words.txt", "parse", 2, 1, "binary, not text");
     has(
         &format!("{p}huge.md"),
