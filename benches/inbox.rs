@@ -62,6 +62,7 @@ fn whole_message_for_x(bencher: divan::Bencher, which: &str) {
         sent_at: now,
         conversation: None,
         visibility: Some("public".into()),
+        mentioned: Vec::new(),
     };
     let history = SenderHistory::default();
     let team = Team::default();

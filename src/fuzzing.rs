@@ -208,6 +208,7 @@ pub fn inbox(data: &[u8]) {
                 sent_at: now,
                 conversation: None,
                 visibility: None,
+                mentioned: Vec::new(),
             };
             let decision = decide::decide(&Facts {
                 message: &message,

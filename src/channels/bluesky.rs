@@ -555,6 +555,7 @@ impl Bluesky {
                     sent_at,
                     conversation: Some(convo.id.clone()),
                     visibility: Some("direct".to_owned()),
+                    mentioned: Vec::new(),
                 });
             }
         }
@@ -843,6 +844,7 @@ impl Channel for Bluesky {
                 sent_at,
                 conversation: Some(root),
                 visibility: Some("public".to_owned()),
+                mentioned: Vec::new(),
             });
         }
         match self

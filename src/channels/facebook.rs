@@ -511,6 +511,7 @@ impl Channel for Facebook {
                         .unwrap_or_else(Utc::now),
                     conversation: Some(conversation.id.clone()),
                     visibility: Some("direct".to_owned()),
+                    mentioned: Vec::new(),
                 });
             }
         }
@@ -562,6 +563,7 @@ impl Channel for Facebook {
                         .unwrap_or_else(Utc::now),
                     conversation: Some(post.id.clone()),
                     visibility: Some("public".to_owned()),
+                    mentioned: Vec::new(),
                 });
             }
         }

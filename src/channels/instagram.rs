@@ -393,6 +393,7 @@ impl Channel for Instagram {
                     sent_at: at,
                     conversation: Some(item.id.clone()),
                     visibility: Some("public".to_owned()),
+                    mentioned: Vec::new(),
                 });
             }
         }

@@ -259,6 +259,7 @@ impl Mastodon {
             sent_at: status.created_at,
             conversation,
             visibility,
+            mentioned: Vec::new(),
         }
     }
 }

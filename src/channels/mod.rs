@@ -142,6 +142,12 @@ pub struct InboundMessage {
     pub conversation: Option<String>,
     /// The platform's visibility for it (Mastodon: public, unlisted, private, direct).
     pub visibility: Option<String>,
+    /// The platform ids of the other accounts it mentions (not its author, not ours). A reply
+    /// must not notify them: platforms that copy a thread's mentions into a reply (X) are told
+    /// to leave these out, so a message that tags many accounts can't turn herald's automatic
+    /// reply into a mass mention.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentioned: Vec<String>,
 }
 
 /// One page of the inbox and where to continue from.

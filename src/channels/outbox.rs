@@ -268,6 +268,7 @@ mod tests {
             sent_at: Utc::now(),
             conversation: None,
             visibility: Some("public".into()),
+            mentioned: Vec::new(),
         };
         std::fs::write(
             dir.path().join("inbox/001.json"),

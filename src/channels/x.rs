@@ -124,6 +124,22 @@ struct Tweet {
     in_reply_to_user_id: Option<String>,
     #[serde(default)]
     referenced_tweets: Vec<Reference>,
+    #[serde(default)]
+    entities: Option<Entities>,
+}
+
+/// A post's entities; herald reads only its mentions.
+#[derive(Debug, Default, Deserialize)]
+struct Entities {
+    #[serde(default)]
+    mentions: Vec<Mention>,
+}
+
+/// An `@mention` in a post. `id` is the mentioned account's id, when X resolved it.
+#[derive(Debug, Deserialize)]
+struct Mention {
+    #[serde(default)]
+    id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -613,7 +629,7 @@ impl Channel for X {
                     ("max_results", "100".to_owned()),
                     (
                         "tweet.fields",
-                        "created_at,author_id,conversation_id,in_reply_to_user_id".to_owned(),
+                        "created_at,author_id,conversation_id,in_reply_to_user_id,entities".to_owned(),
                     ),
                     ("expansions", "author_id".to_owned()),
                     ("user.fields", "username".to_owned()),
@@ -635,6 +651,8 @@ impl Channel for X {
             if author == me.id {
                 continue;
             }
+            // Everyone else it tags: X would copy them into the reply and notify them.
+            let mentioned = others_mentioned(tweet, &author, &me.id);
             messages.push(InboundMessage {
                 id: tweet.id.clone(),
                 kind: if tweet.in_reply_to_user_id.as_deref() == Some(me.id.as_str()) {
@@ -657,6 +675,7 @@ impl Channel for X {
                 sent_at: tweet.created_at.unwrap_or_else(Utc::now),
                 conversation: tweet.conversation_id.clone(),
                 visibility: Some("public".to_owned()),
+                mentioned,
             });
         }
         let newest = mentions.meta.newest_id.clone().or_else(|| {
@@ -717,6 +736,7 @@ impl Channel for X {
                 sent_at: event.created_at.unwrap_or_else(Utc::now),
                 conversation: event.dm_conversation_id.clone(),
                 visibility: Some("direct".to_owned()),
+                mentioned: Vec::new(),
             });
         }
         if let Some(newest) = newest_dm {
@@ -749,9 +769,29 @@ impl Channel for X {
                 url: None,
             });
         }
-        self.post_tweet(json!({"text": text, "reply": {"in_reply_to_tweet_id": to.id}}))
-            .await
+        let mut reply = json!({"in_reply_to_tweet_id": to.id});
+        if !to.mentioned.is_empty() {
+            // Only the person who wrote is answered; the others they tagged aren't notified.
+            reply["exclude_reply_user_ids"] = json!(to.mentioned);
+        }
+        self.post_tweet(json!({"text": text, "reply": reply})).await
     }
+}
+
+/// The ids of the accounts a post mentions other than its author and us, each once, in order.
+fn others_mentioned(tweet: &Tweet, author: &str, me: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in tweet
+        .entities
+        .iter()
+        .flat_map(|e| &e.mentions)
+        .filter_map(|m| m.id.as_deref())
+    {
+        if id != author && id != me && !ids.iter().any(|seen| seen == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    ids
 }
 
 #[cfg(test)]

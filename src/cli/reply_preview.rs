@@ -123,6 +123,7 @@ pub fn preview(
         sent_at: at,
         conversation: None,
         visibility: Some(if direct { "direct" } else { "public" }.to_owned()),
+        mentioned: Vec::new(),
     };
     let class = classify(text, replies);
     let history = SenderHistory::default();

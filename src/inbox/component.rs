@@ -914,6 +914,7 @@ mod restart_tests {
             sent_at,
             conversation: None,
             visibility: Some("public".into()),
+            mentioned: Vec::new(),
         }
     }
 

@@ -482,6 +482,7 @@ mod tests {
             sent_at: chrono::Utc::now(),
             conversation: None,
             visibility: Some("direct".into()),
+            mentioned: Vec::new(),
         };
         let t = Target::for_message(Platform::Mastodon, &m);
         assert_eq!((t.prefix.as_str(), t.direct), ("@pat@other.example ", true));

@@ -522,6 +522,7 @@ mod tests {
             sent_at: utc(SATURDAY),
             conversation: None,
             visibility: Some("public".into()),
+            mentioned: Vec::new(),
         }
     }
 

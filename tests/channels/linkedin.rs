@@ -209,6 +209,7 @@ async fn has_no_inbox_and_maps_errors() {
         sent_at: chrono::Utc::now(),
         conversation: None,
         visibility: None,
+        mentioned: Vec::new(),
     };
     assert!(matches!(
         linkedin.reply(&message, "reply", "k").await.unwrap_err(),

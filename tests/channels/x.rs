@@ -257,10 +257,21 @@ async fn reads_mentions_with_since_id_and_direct_messages_and_replies_in_kind() 
         .and(path(format!("/2/users/{ME}/mentions")))
         .and(query_param("since_id", "1870000000000000000"))
         .and(query_param("expansions", "author_id"))
+        .and(query_param(
+            "tweet.fields",
+            "created_at,author_id,conversation_id,in_reply_to_user_id,entities",
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "data": [
-                {"id": "1870000000000000005", "text": "@ExampleICB is the pharmacy open?", "author_id": "42",
-                 "created_at": "2026-12-05T19:00:00.000Z", "conversation_id": "1870000000000000005"}
+                {"id": "1870000000000000005", "text": "@ExampleICB @NHSEngland @someone @BBCNews is the pharmacy open?",
+                 "author_id": "42", "created_at": "2026-12-05T19:00:00.000Z", "conversation_id": "1870000000000000005",
+                 "entities": {"mentions": [
+                     {"start": 0, "end": 11, "username": "ExampleICB", "id": ME},
+                     {"start": 12, "end": 23, "username": "NHSEngland", "id": "77"},
+                     {"start": 24, "end": 32, "username": "someone", "id": "42"},
+                     {"start": 33, "end": 41, "username": "BBCNews", "id": "78"},
+                     {"start": 42, "end": 50, "username": "unresolved"}
+                 ]}}
             ],
             "includes": {"users": [{"id": "42", "name": "Someone", "username": "someone"}]},
             "meta": {"newest_id": "1870000000000000005", "oldest_id": "1870000000000000005", "result_count": 1}
@@ -344,7 +355,11 @@ async fn reads_mentions_with_since_id_and_direct_messages_and_replies_in_kind() 
         .unwrap();
     assert_eq!(
         json_body(&requests_to(&server, "POST", "/2/tweets").await[0]),
-        json!({"text": "This is an automatic reply.", "reply": {"in_reply_to_tweet_id": "1870000000000000005"}})
+        json!({"text": "This is an automatic reply.", "reply": {
+            "in_reply_to_tweet_id": "1870000000000000005",
+            // The others the person tagged aren't pulled into the reply and notified.
+            "exclude_reply_user_ids": ["77", "78"]
+        }})
     );
 }
 
