@@ -394,6 +394,24 @@ impl Publisher {
     }
 }
 
+/// How long one media file may take to upload and be processed before the guard around a send
+/// gives up: an upload has [`crate::channels::http::UPLOAD_TIMEOUT`] (5 minutes) per request, and
+/// a platform may then process a video for many minutes, polled as it asks (X up to 120 times, at
+/// most 30 s apart: an hour).
+const MEDIA_ALLOWANCE: Duration = Duration::from_secs(70 * 60);
+
+/// How long a whole send may take before its outcome counts as unknown: one request's time-out
+/// and a margin, and [`MEDIA_ALLOWANCE`] for each image or video, which the channel uploads (and
+/// waits for) before it posts. Every request a channel makes has its own time-out; this guards
+/// against one that hangs anyway, without cutting off a long video upload that is progressing.
+fn send_limit(request_timeout: Duration, publication: &Publication) -> Duration {
+    let media = publication.images.len() + publication.videos.len();
+    let uploads = MEDIA_ALLOWANCE
+        .checked_mul(u32::try_from(media).unwrap_or(u32::MAX))
+        .unwrap_or(Duration::MAX);
+    (request_timeout + Duration::from_secs(10)).saturating_add(uploads)
+}
+
 /// Sends one claimed publication and records the result.
 async fn send(handle: &Handle, claimed: &Entry, channel: &dyn Channel, publication: &Publication) {
     let started = handle.now();
@@ -402,8 +420,8 @@ async fn send(handle: &Handle, claimed: &Entry, channel: &dyn Channel, publicati
         due = %claimed.due_at.to_rfc3339(), late_ms = (started - claimed.due_at).num_milliseconds(),
         "publishing"
     );
-    // The channel has its own time-out; this one only guards against a channel that has none.
-    let limit = handle.settings().request_timeout + Duration::from_secs(10);
+    // The channel has its own time-outs; this one only guards against a channel that has none.
+    let limit = send_limit(handle.settings().request_timeout, publication);
     let settings = handle.settings();
     // The lease is renewed while the request is in flight, so no other replica takes it over.
     let lost = std::sync::atomic::AtomicBool::new(false);
@@ -561,6 +579,34 @@ impl Component for Publisher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_send_with_media_has_time_to_upload_and_process_it() {
+        use crate::channels::{ImageFile, VideoFile};
+        let mut publication = Publication {
+            key: "k".into(),
+            post_id: "p".into(),
+            text: "Hello".into(),
+            link: None,
+            images: Vec::new(),
+            videos: Vec::new(),
+            reshare: None,
+        };
+        let request = Duration::from_secs(30);
+        assert_eq!(send_limit(request, &publication), Duration::from_secs(40));
+        publication.videos.push(VideoFile {
+            path: "media/tour.mp4".into(),
+            captions: Some("media/tour.vtt".into()),
+        });
+        publication.images.push(ImageFile {
+            path: "media/poster.png".into(),
+            alt: Some("Poster".into()),
+        });
+        let limit = send_limit(request, &publication);
+        // For each file, longer than an upload's own time-out and the longest processing X may ask for.
+        let each = crate::channels::http::UPLOAD_TIMEOUT + Duration::from_secs(120 * 30);
+        assert!(limit > 2 * each, "{limit:?}");
+    }
 
     #[test]
     fn backoff_doubles_and_honours_the_platform() {
