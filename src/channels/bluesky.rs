@@ -186,6 +186,13 @@ impl Bluesky {
         })
     }
 
+    /// Waits at most `timeout` for each ordinary request (`[publish] request_timeout_seconds`);
+    /// uploads keep their own, longer time-out.
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http.set_request_timeout(timeout);
+        self
+    }
+
     fn xrpc(&self, nsid: &str) -> String {
         format!("{}/xrpc/{nsid}", self.base)
     }

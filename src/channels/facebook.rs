@@ -211,6 +211,13 @@ impl Facebook {
         })
     }
 
+    /// Waits at most `timeout` for each ordinary request (`[publish] request_timeout_seconds`);
+    /// uploads keep their own, longer time-out.
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.graph.http.set_request_timeout(timeout);
+        self
+    }
+
     async fn upload_photo(&self, media: &Media, alt: Option<&str>) -> Result<String, ChannelError> {
         let path = format!("{}/photos", self.page_id);
         let created: Created = self

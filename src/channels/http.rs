@@ -75,14 +75,17 @@ pub struct Http {
     /// Every credential this adapter has used: scrubbed from any message built from a
     /// platform's answer, in case a platform echoes one back.
     secrets: Mutex<Vec<Secret>>,
+    /// How long an ordinary request may take (`[publish] request_timeout_seconds`); uploads set
+    /// their own.
+    request_timeout: Duration,
 }
 
 impl Http {
     /// A client for one account on `platform`.
     pub fn new(platform: Platform) -> Result<Http, ChannelError> {
+        // No client-wide time-out: each request gets `request_timeout` unless it sets its own.
         let client = crate::http::client()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| ChannelError::Permanent {
                 message: format!("can't set up HTTPS for {platform}: {}", e.without_url()),
@@ -92,7 +95,13 @@ impl Http {
             platform,
             policy: RetryPolicy::default(),
             secrets: Mutex::new(Vec::new()),
+            request_timeout: REQUEST_TIMEOUT,
         })
+    }
+
+    /// Waits at most `timeout` for an answer to each request that doesn't set its own (uploads do).
+    pub fn set_request_timeout(&mut self, timeout: Duration) {
+        self.request_timeout = timeout;
     }
 
     /// The reqwest client, to build requests with.
@@ -157,7 +166,12 @@ impl Http {
 
     /// Sends a request; only transport failures are errors (any status is returned as it is).
     pub async fn send_raw(&self, effect: Effect, request: RequestBuilder) -> Result<Response, ChannelError> {
-        match request.send().await {
+        let (client, request) = request.build_split();
+        let mut request = request.map_err(|e| self.transport_error(e, effect))?;
+        if request.timeout().is_none() {
+            *request.timeout_mut() = Some(self.request_timeout);
+        }
+        match client.execute(request).await {
             Ok(response) => {
                 self.watch_usage(response.headers());
                 Ok(response)

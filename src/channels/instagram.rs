@@ -160,6 +160,13 @@ impl Instagram {
         })
     }
 
+    /// Waits at most `timeout` for each ordinary request (`[publish] request_timeout_seconds`);
+    /// uploads keep their own, longer time-out.
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.graph.http.set_request_timeout(timeout);
+        self
+    }
+
     async fn container(&self, fields: Vec<(&'static str, String)>) -> Result<String, ChannelError> {
         let path = format!("{}/media", self.user_id);
         let created: Created = self

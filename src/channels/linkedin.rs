@@ -130,6 +130,13 @@ impl Linkedin {
         })
     }
 
+    /// Waits at most `timeout` for each ordinary request (`[publish] request_timeout_seconds`);
+    /// uploads keep their own, longer time-out.
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http.set_request_timeout(timeout);
+        self
+    }
+
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .client()

@@ -114,6 +114,12 @@ pub fn build_account_in(
             .clone()
             .ok_or_else(|| missing(&format!("no `{key}` in herald.toml (run `herald check`)")))
     };
+    let request_timeout = std::time::Duration::from_secs(u64::from(
+        loaded
+            .config
+            .as_ref()
+            .map_or(30, |c| c.publish.request_timeout_seconds),
+    ));
     let channel: Arc<dyn Channel> = match account.platform {
         Platform::Outbox => {
             let path = account.path.clone().unwrap_or_else(|| "outbox".into());
@@ -121,12 +127,20 @@ pub fn build_account_in(
         }
         Platform::Mastodon => {
             let base = required(&account.base_url, "base_url")?;
-            Arc::new(super::mastodon::Mastodon::new(&account.name, &base, token()?).map_err(client)?)
+            Arc::new(
+                super::mastodon::Mastodon::new(&account.name, &base, token()?)
+                    .map_err(client)?
+                    .with_request_timeout(request_timeout),
+            )
         }
         Platform::Bluesky => {
             let handle = required(&account.handle, "handle")?;
             let base = super::common::base_url(account, super::bluesky::DEFAULT_SERVICE);
-            Arc::new(super::bluesky::Bluesky::new(&account.name, &base, &handle, token()?).map_err(client)?)
+            Arc::new(
+                super::bluesky::Bluesky::new(&account.name, &base, &handle, token()?)
+                    .map_err(client)?
+                    .with_request_timeout(request_timeout),
+            )
         }
         Platform::X => {
             let access = secret::read(
@@ -162,7 +176,11 @@ pub fn build_account_in(
                 }));
             }
             let base = super::common::base_url(account, super::x::DEFAULT_BASE);
-            Arc::new(super::x::X::new(&account.name, &base, access, refresh).map_err(client)?)
+            Arc::new(
+                super::x::X::new(&account.name, &base, access, refresh)
+                    .map_err(client)?
+                    .with_request_timeout(request_timeout),
+            )
         }
         Platform::Facebook => {
             let page = required(&account.page_id, "page_id")?;
@@ -173,7 +191,8 @@ pub fn build_account_in(
                 .unwrap_or(super::facebook::API_VERSION);
             Arc::new(
                 super::facebook::Facebook::new(&account.name, &base, version, &page, token()?)
-                    .map_err(client)?,
+                    .map_err(client)?
+                    .with_request_timeout(request_timeout),
             )
         }
         Platform::Instagram => {
@@ -193,7 +212,8 @@ pub fn build_account_in(
                     token()?,
                     super::instagram::MediaHost::new(&media_url, content_dir.to_owned()),
                 )
-                .map_err(client)?,
+                .map_err(client)?
+                .with_request_timeout(request_timeout),
             )
         }
         Platform::Linkedin => {
@@ -205,21 +225,15 @@ pub fn build_account_in(
                 .unwrap_or(super::linkedin::API_VERSION);
             Arc::new(
                 super::linkedin::Linkedin::new(&account.name, &base, version, &author, token()?)
-                    .map_err(client)?,
+                    .map_err(client)?
+                    .with_request_timeout(request_timeout),
             )
         }
-        Platform::Webhook => {
-            let seconds = loaded
-                .config
-                .as_ref()
-                .map_or(30, |c| c.publish.request_timeout_seconds);
-            let timeout = std::time::Duration::from_secs(u64::from(seconds));
-            Arc::new(super::webhook::Webhook::from_account(
-                account,
-                &loaded.dir,
-                timeout,
-            )?)
-        }
+        Platform::Webhook => Arc::new(super::webhook::Webhook::from_account(
+            account,
+            &loaded.dir,
+            request_timeout,
+        )?),
     };
     Ok(channel)
 }

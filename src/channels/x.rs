@@ -218,6 +218,13 @@ impl X {
         })
     }
 
+    /// Waits at most `timeout` for each ordinary request (`[publish] request_timeout_seconds`);
+    /// uploads keep their own, longer time-out.
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http.set_request_timeout(timeout);
+        self
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -434,3 +434,31 @@ async fn a_server_error_is_retried_under_the_same_idempotency_key() {
     assert_eq!(posts.len(), 2);
     assert!(posts.iter().all(|p| p.headers["idempotency-key"] == "same-key"));
 }
+
+#[tokio::test]
+async fn a_post_unanswered_within_the_configured_time_out_is_retried_under_its_key() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(status("1", "<p>Hi</p>", "public", me(), &minutes_ago(0)))
+                .set_delay(std::time::Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    // `[publish] request_timeout_seconds` reaches the adapter: the platform's late answer is
+    // not waited for. Mastodon's idempotency key makes trying again safe.
+    let e = channel(&server)
+        .with_request_timeout(std::time::Duration::from_millis(500))
+        .publish(&publication("slow", "Hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ChannelError::Retryable { message, .. } if message.contains("timed out")),
+        "{e:?}"
+    );
+    let posts = requests_to(&server, "POST", "/api/v1/statuses").await;
+    assert!(!posts.is_empty());
+    assert!(posts.iter().all(|p| p.headers["idempotency-key"] == "slow"));
+}
