@@ -124,14 +124,18 @@ async fn no_token_shows_anywhere_whatever_goes_wrong() {
     let mut daemon = project.start(utc("2026-12-01T10:00:00Z"), 1.0);
     daemon.ready().await;
     // Every post has been tried and has an error to show: refused and malformed failed, broken
-    // and site wait to retry, slow is unknown after its time-out.
+    // and site wait to retry, slow timed out (retried under its idempotency key, or unknown).
     let settled = eventually(Duration::from_secs(60), || {
         let rows = project.rows();
         rows.len() == names.len()
             && rows.iter().all(|r| {
                 r["attempts"].as_i64() >= Some(1) && r["reason"].as_str().is_some_and(|s| !s.is_empty())
             })
-            && rows.iter().any(|r| r["state"] == "unknown")
+            && rows.iter().any(|r| {
+                r["channel"] == "slow"
+                    && (r["state"] == "unknown"
+                        || r["reason"].as_str().is_some_and(|s| s.contains("timed out")))
+            })
     })
     .await;
     let rows = project.rows();
