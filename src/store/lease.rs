@@ -133,6 +133,30 @@ pub trait LeaseStore: Send + Sync {
 /// backend has row locks, empty where a write locks the whole database).
 macro_rules! lease_impl {
     ($store:ty) => {
+        impl $store {
+            /// Extends the lease of a claimed row of `table` (a name written here, never input)
+            /// if `owner` still holds the claim.
+            async fn renew_row(
+                &self,
+                table: &'static str,
+                key: &str,
+                owner: &str,
+                lease: std::time::Duration,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let sql = format!(
+                    "UPDATE {table} SET lease_until = {NOW_MS} + $3 \
+                     WHERE key = $1 AND state = 'claimed' AND claimed_by = $2"
+                );
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(key)
+                    .bind(owner)
+                    .bind($crate::store::lease::millis(lease))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::lease::LeaseStore for $store {
             async fn db_now_ms(&self) -> Result<i64, $crate::store::StoreError> {
@@ -194,17 +218,7 @@ macro_rules! lease_impl {
                 owner: &str,
                 lease: std::time::Duration,
             ) -> Result<bool, $crate::store::StoreError> {
-                let sql = format!(
-                    "UPDATE publications SET lease_until = {NOW_MS} + $3 \
-                     WHERE key = $1 AND state = 'claimed' AND claimed_by = $2"
-                );
-                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(key)
-                    .bind(owner)
-                    .bind($crate::store::lease::millis(lease))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
+                self.renew_row("publications", key, owner, lease).await
             }
 
             async fn take_over_expired_claims(
@@ -233,17 +247,7 @@ macro_rules! lease_impl {
                 owner: &str,
                 lease: std::time::Duration,
             ) -> Result<bool, $crate::store::StoreError> {
-                let sql = format!(
-                    "UPDATE inbox_replies SET lease_until = {NOW_MS} + $3 \
-                     WHERE key = $1 AND state = 'claimed' AND claimed_by = $2"
-                );
-                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(key)
-                    .bind(owner)
-                    .bind($crate::store::lease::millis(lease))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
+                self.renew_row("inbox_replies", key, owner, lease).await
             }
 
             async fn take_over_expired_reply_claims(
